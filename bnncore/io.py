@@ -1,0 +1,138 @@
+"""Save and load models as ``.npz`` files: JSON architecture + arrays + a format version.
+
+Files are read with ``allow_pickle=False``: loading a model never executes code. A file
+that is truncated, corrupted or not a bnncore model raises ``ValueError`` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from . import layers as _layers
+from . import quantizers
+from .layers.base import Layer
+from .params import Parameter
+
+FORMAT_VERSION = 1
+_MAGIC = "bnncore-model"
+
+
+def _children(layer: Layer) -> list[Layer]:
+    return list(layer.layers) if isinstance(layer, _layers.Sequential) else []
+
+
+def _describe(layer: Layer) -> dict:
+    node = {"type": type(layer).__name__, "config": layer.get_config()}
+    kids = _children(layer)
+    if kids:
+        node["layers"] = [_describe(k) for k in kids]
+    return node
+
+
+def _arrays(layer: Layer, prefix: str, out: dict) -> None:
+    """Collect parameters and buffers under keys ``"<path>/<attribute>"``."""
+    for attr, value in vars(layer).items():
+        if isinstance(value, Parameter):
+            out[f"{prefix}/{attr}"] = value.data
+    for name, value in layer.buffers().items():
+        out[f"{prefix}/{name}"] = value
+    for i, kid in enumerate(_children(layer)):
+        _arrays(kid, f"{prefix}.{i}" if prefix else str(i), out)
+
+
+def save(model: Layer, path: str | os.PathLike) -> None:
+    """Write ``model`` to ``path`` (an ``.npz`` file, written exactly at ``path``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from bnncore.layers import Sequential, Dense
+    >>> m = Sequential(Dense(3, 2, rng=0))
+    >>> f = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> save(m, f)
+    >>> bool((load(f)[0].weight.data == m[0].weight.data).all())
+    True
+    """
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a bnncore Layer, got {type(model).__name__}")
+    arrays: dict[str, np.ndarray] = {}
+    _arrays(model, "", arrays)
+    header = {"magic": _MAGIC, "version": FORMAT_VERSION, "architecture": _describe(model)}
+    with open(path, "wb") as fh:
+        np.savez(fh, __header__=np.array(json.dumps(header)), **arrays)
+
+
+def _build(node: dict, where: str) -> Layer:
+    cls = getattr(_layers, node.get("type", ""), None)
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ValueError(f"unknown layer type {node.get('type')!r} at {where or 'root'}")
+    if "layers" in node:
+        return cls(*[_build(k, f"{where}.{i}" if where else str(i))
+                     for i, k in enumerate(node["layers"])])
+    config = dict(node["config"])
+    params = config.pop("quantizer_params", {})
+    for key in ("weight_quantizer", "quantizer"):
+        if key in config:
+            config[key] = quantizers.get(config[key], **params)
+    return cls(**config)
+
+
+def load(path: str | os.PathLike) -> Layer:
+    """Read a model written by ``save``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a readable bnncore model (truncated, corrupted, foreign, or of
+        an unknown format version); the message names the file.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no model file at {path!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise ValueError(f"{path!r} is not a readable bnncore model file ({exc})") from exc
+    try:
+        header = json.loads(str(arrays.pop("__header__")))
+        if header.get("magic") != _MAGIC:
+            raise ValueError("missing bnncore header")
+        if header.get("version") != FORMAT_VERSION:
+            raise ValueError(f"format version {header.get('version')} is not supported "
+                             f"(this bnncore reads version {FORMAT_VERSION})")
+        model = _build(header["architecture"], "")
+        expected: dict[str, np.ndarray] = {}
+        _arrays(model, "", expected)
+        if set(expected) != set(arrays):
+            missing, extra = set(expected) - set(arrays), set(arrays) - set(expected)
+            raise ValueError(f"arrays do not match the architecture (missing {sorted(missing)}, "
+                             f"unexpected {sorted(extra)})")
+        _restore(model, "", arrays)
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path!r} is not a valid bnncore model file: {exc}") from exc
+    return model
+
+
+def _restore(layer: Layer, prefix: str, arrays: dict) -> None:
+    for attr, value in vars(layer).items():
+        if isinstance(value, Parameter):
+            new = arrays[f"{prefix}/{attr}"]
+            if new.shape != value.data.shape or new.dtype.kind != "f":
+                raise ValueError(f"array {prefix}/{attr} has shape {new.shape} and dtype "
+                                 f"{new.dtype}, expected {value.data.shape} float")
+            value.data = new.copy()
+            value.grad = np.zeros_like(value.data)
+    for name, value in layer.buffers().items():
+        new = arrays[f"{prefix}/{name}"]
+        if new.shape != value.shape:
+            raise ValueError(f"array {prefix}/{name} has shape {new.shape}, expected {value.shape}")
+        layer.set_buffer(name, new.copy())
+    for i, kid in enumerate(_children(layer)):
+        _restore(kid, f"{prefix}.{i}" if prefix else str(i), arrays)

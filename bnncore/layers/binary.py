@@ -1,0 +1,113 @@
+"""``BinaryDense`` and ``BinaryConv2d``: layers whose weights are binarized in the forward pass.
+
+The optimizer updates the latent float weight ``w~`` (``weight.data``). In training mode
+the layer computes with ``F(w~)`` (``quantizer.forward``), in evaluation mode with
+``deploy(w~)`` (``sign(w~)`` for binary pairs), and backward hands the gradient w.r.t. the
+used weight to ``quantizer.backward(w~, g) = g * B'(w~)``: this is where the gradient of
+``sign`` is replaced. The pair is read from ``weight.quantizer`` at every call, so
+assigning a new pair there swaps the method.
+
+With ``channel_scale=True`` the used weight is ``alpha_c * F(w~_c)`` with
+``alpha_c = mean |w~_c|`` per output channel (XNOR-Net's scale). The scale is treated as a
+constant in backward (stop-gradient, as ReActNet does): ``dL/dw~ = B'(w~) * alpha * g``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import quantizers
+from .conv import Conv2d
+from .dense import Dense
+
+
+class BinaryWeightMixin:
+    """The binarization hooks shared by ``BinaryDense`` and ``BinaryConv2d``."""
+
+    def _init_binary(self, weight_quantizer, channel_scale: bool) -> None:
+        self.weight.quantizer = quantizers.get(weight_quantizer)
+        self.channel_scale = bool(channel_scale)
+
+    def channel_scales(self) -> np.ndarray:
+        """``alpha_c = mean |w~_c|`` per output channel, shape ``(out,)``."""
+        w = self.weight.data
+        return np.abs(w).reshape(w.shape[0], -1).mean(axis=1)
+
+    def _used_weight(self, training: bool) -> np.ndarray:
+        q, w = self.weight.quantizer, self.weight.data
+        wq = q.forward(w) if training else q.deploy(w)
+        if self.channel_scale:
+            self._alpha = self.channel_scales().reshape((-1,) + (1,) * (w.ndim - 1))
+            wq = wq * self._alpha
+        return wq
+
+    def _accumulate_weight_grad(self, dw_used: np.ndarray) -> None:
+        w = self.weight.data
+        g = dw_used * self._alpha if self.channel_scale else dw_used
+        self.weight.grad += self.weight.quantizer.backward(w, g.astype(w.dtype, copy=False))
+
+    def _binary_config(self) -> dict:
+        q = self.weight.quantizer
+        return {"weight_quantizer": q.name, "quantizer_params": q.hyperparams(),
+                "channel_scale": self.channel_scale}
+
+
+class BinaryDense(BinaryWeightMixin, Dense):
+    """Fully connected layer with binarized weights: ``y = x F(w~)^T + b``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool
+    weight_quantizer : str or QuantizerPair
+        A registry name (``"ste"``, ``"clipped_ste"``, ...) or a pair instance.
+    channel_scale : bool
+        Multiply each output channel by ``mean |w~_c|`` (stop-gradient).
+    rng : None, int or numpy.random.Generator
+
+    Shapes
+    ------
+    x ``(N, D)`` -> y ``(N, O)``; latent ``weight.data`` ``(O, D)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = BinaryDense(4, 3, weight_quantizer="clipped_ste", rng=0)
+    >>> y = layer.forward(np.ones((2, 4), np.float32))
+    >>> sorted(set(np.unique(layer._used_weight(True))))
+    [-1.0, 1.0]
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 weight_quantizer="ste", channel_scale: bool = False, rng=None) -> None:
+        super().__init__(in_features, out_features, bias=bias, rng=rng)
+        self._init_binary(weight_quantizer, channel_scale)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._binary_config()}
+
+
+class BinaryConv2d(BinaryWeightMixin, Conv2d):
+    """2-D convolution with binarized weights (see ``Conv2d`` and ``BinaryDense``).
+
+    Shapes
+    ------
+    x ``(N, C, H, W)`` -> y ``(N, O, Ho, Wo)``; latent ``weight.data`` ``(O, C, k, k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv = BinaryConv2d(2, 3, 3, padding=1, rng=0)
+    >>> conv.forward(np.ones((1, 2, 5, 5), np.float32)).shape
+    (1, 3, 5, 5)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int = 0, bias: bool = True, weight_quantizer="ste",
+                 channel_scale: bool = False, rng=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride,
+                         padding=padding, bias=bias, rng=rng)
+        self._init_binary(weight_quantizer, channel_scale)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._binary_config()}

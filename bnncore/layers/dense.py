@@ -1,0 +1,71 @@
+"""``Dense``: the fully connected layer ``y = x W^T + b``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_int
+from ..params import Parameter
+from .base import WeightLayer
+from .init import kaiming_normal
+
+
+class Dense(WeightLayer):
+    """Fully connected layer.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Input width ``D`` and output width ``O``.
+    bias : bool
+        Add a learned bias.
+    rng : None, int or numpy.random.Generator
+        Source of the Kaiming-normal initial weights (the bias starts at 0).
+
+    Shapes
+    ------
+    x ``(N, D)`` -> y ``(N, O)``; ``weight.data`` is ``(O, D)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(3, 2, rng=0)
+    >>> y = layer.forward(np.ones((4, 3), dtype=np.float32))
+    >>> dx = layer.backward(np.ones_like(y))
+    >>> y.shape, dx.shape, layer.weight.grad.shape
+    ((4, 2), (4, 3), (2, 3))
+    """
+
+    input_ndim = (2,)
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 rng=None) -> None:
+        self.in_features = check_int(in_features, "in_features", minimum=1)
+        self.out_features = check_int(out_features, "out_features", minimum=1)
+        w = kaiming_normal((self.out_features, self.in_features), self.in_features, rng)
+        self.weight = Parameter(w, "weight")
+        self.bias = Parameter(np.zeros(self.out_features, np.float32), "bias") if bias else None
+
+    def get_config(self) -> dict:
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None}
+
+    def _check_features(self, x, name):
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"{name} has {x.shape[1]} features, "
+                             f"{type(self).__name__} expects in_features={self.in_features}")
+
+    def _forward(self, x, training):
+        w = self._used_weight(training)
+        y = x @ w.T
+        if self.bias is not None:
+            y += self.bias.data
+        self._x, self._w = x, w
+        return y
+
+    def _backward(self, dy):
+        x, w = self._x, self._w
+        self._accumulate_weight_grad(dy.T @ x)
+        if self.bias is not None:
+            self.bias.grad += dy.sum(axis=0)
+        return dy @ w

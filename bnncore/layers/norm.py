@@ -1,0 +1,108 @@
+"""Batch normalisation over the batch (and spatial) axes, with running statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_int, check_positive
+from ..params import Parameter
+from .base import Layer
+
+
+class _BatchNorm(Layer):
+    """Shared math of ``BatchNorm1d`` / ``BatchNorm2d``; ``axes`` are the reduced axes.
+
+    Training mode normalises with the batch mean and (biased) variance and updates
+    ``running_mean`` / ``running_var`` (unbiased) with ``momentum``; evaluation mode uses
+    the running statistics.
+    """
+
+    axes: tuple[int, ...] = (0,)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        self.num_features = check_int(num_features, "num_features", minimum=1)
+        self.eps = check_positive(eps, "eps")
+        self.momentum = check_positive(momentum, "momentum")
+        if self.momentum > 1:
+            raise ValueError(f"momentum must be in (0, 1], got {momentum}")
+        self.weight = Parameter(np.ones(num_features, np.float32), "weight")
+        self.bias = Parameter(np.zeros(num_features, np.float32), "bias")
+        self.running_mean = np.zeros(num_features, np.float32)
+        self.running_var = np.ones(num_features, np.float32)
+
+    def get_config(self) -> dict:
+        return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum}
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {"running_mean": self.running_mean, "running_var": self.running_var}
+
+    def _check_features(self, x, name):
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name} has {x.shape[1]} features/channels, "
+                             f"{type(self).__name__} expects num_features={self.num_features}")
+
+    def _shape(self, v: np.ndarray) -> np.ndarray:
+        """Broadcast a per-feature vector against x."""
+        return v.reshape((1, -1) + (1,) * (len(self.axes) - 1))
+
+    def _forward(self, x, training):
+        ax = self.axes
+        if training:
+            n = x.size // x.shape[1]
+            if n < 2:
+                raise ValueError(f"x needs more than one value per channel in training mode, "
+                                 f"got shape {x.shape}")
+            mean, var = x.mean(axis=ax), x.var(axis=ax)
+            m = self.momentum
+            self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
+                self.running_mean.dtype)
+            self.running_var = ((1 - m) * self.running_var + m * var * n / (n - 1)).astype(
+                self.running_var.dtype)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (x - self._shape(mean)) * self._shape(inv_std)
+        self._xhat, self._inv_std, self._training = xhat, inv_std, training
+        return self._shape(self.weight.data) * xhat + self._shape(self.bias.data)
+
+    def _backward(self, dy):
+        ax, xhat = self.axes, self._xhat
+        self.weight.grad += (dy * xhat).sum(axis=ax)
+        self.bias.grad += dy.sum(axis=ax)
+        dxhat = dy * self._shape(self.weight.data)
+        scale = self._shape(self._inv_std)
+        if not self._training:  # running statistics are constants
+            return dxhat * scale
+        # d/dx of (x - mean(x)) / std(x), reduced over the batch axes
+        return scale * (dxhat - dxhat.mean(axis=ax, keepdims=True)
+                        - xhat * (dxhat * xhat).mean(axis=ax, keepdims=True))
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of ``(N, D)`` features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bn = BatchNorm1d(3)
+    >>> y = bn.forward(np.random.default_rng(0).normal(size=(8, 3)))
+    >>> np.allclose(y.mean(axis=0), 0), np.allclose(y.std(axis=0), 1, atol=1e-3)
+    (True, True)
+    """
+
+    input_ndim = (2,)
+    axes = (0,)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of ``(N, C, H, W)`` images, per channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> BatchNorm2d(2).forward(np.ones((4, 2, 3, 3))).shape
+    (4, 2, 3, 3)
+    """
+
+    input_ndim = (4,)
+    axes = (0, 2, 3)
