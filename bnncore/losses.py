@@ -66,16 +66,15 @@ class SoftmaxCrossEntropy(Loss):
     >>> round(loss.forward(np.array([[1000.0, 0.0]]), np.array([0])), 6)
     0.0
     >>> loss.backward().round(6)
-    array([[-0.,  0.]])
+    array([[0., 0.]])
     """
 
     def _value(self, outputs, t):
         z = outputs - outputs.max(axis=1, keepdims=True)
         log_sum = np.log(np.exp(z).sum(axis=1, keepdims=True))
-        log_p = z - log_sum
         n = outputs.shape[0]
-        value = -(t * log_p).sum() / n
-        grad = (np.exp(log_p) * t.sum(axis=1, keepdims=True) - t) / n
+        value = (t * (log_sum - z)).sum() / n          # -sum t log softmax, per sample
+        grad = (np.exp(z - log_sum) * t.sum(axis=1, keepdims=True) - t) / n
         return value, grad.astype(outputs.dtype, copy=False)
 
 

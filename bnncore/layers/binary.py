@@ -73,8 +73,8 @@ class BinaryDense(BinaryWeightMixin, Dense):
     --------
     >>> import numpy as np
     >>> layer = BinaryDense(4, 3, weight_quantizer="clipped_ste", rng=0)
-    >>> y = layer.forward(np.ones((2, 4), np.float32))
-    >>> sorted(set(np.unique(layer._used_weight(True))))
+    >>> y = layer.forward(np.ones((2, 4), np.float32))   # computes with sign(w~)
+    >>> np.unique(layer.weight.quantizer.forward(layer.weight.data)).tolist()
     [-1.0, 1.0]
     """
 

@@ -52,30 +52,35 @@ class _BatchNorm(Layer):
             if n < 2:
                 raise ValueError(f"x needs more than one value per channel in training mode, "
                                  f"got shape {x.shape}")
-            mean, var = x.mean(axis=ax), x.var(axis=ax)
+            mean = x.mean(axis=ax)
+            xc = x - self._shape(mean)
+            var = (xc * xc).mean(axis=ax)
             m = self.momentum
             self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
                 self.running_mean.dtype)
             self.running_var = ((1 - m) * self.running_var + m * var * n / (n - 1)).astype(
                 self.running_var.dtype)
         else:
-            mean, var = self.running_mean, self.running_var
+            xc = x - self._shape(self.running_mean)
+            var = self.running_var
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat = (x - self._shape(mean)) * self._shape(inv_std)
+        xhat = xc * self._shape(inv_std)
         self._xhat, self._inv_std, self._training = xhat, inv_std, training
         return self._shape(self.weight.data) * xhat + self._shape(self.bias.data)
 
     def _backward(self, dy):
         ax, xhat = self.axes, self._xhat
-        self.weight.grad += (dy * xhat).sum(axis=ax)
-        self.bias.grad += dy.sum(axis=ax)
-        dxhat = dy * self._shape(self.weight.data)
-        scale = self._shape(self._inv_std)
+        dgamma = (dy * xhat).sum(axis=ax)
+        dbeta = dy.sum(axis=ax)
+        self.weight.grad += dgamma
+        self.bias.grad += dbeta
+        scale = self._shape(self.weight.data * self._inv_std)
         if not self._training:  # running statistics are constants
-            return dxhat * scale
-        # d/dx of (x - mean(x)) / std(x), reduced over the batch axes
-        return scale * (dxhat - dxhat.mean(axis=ax, keepdims=True)
-                        - xhat * (dxhat * xhat).mean(axis=ax, keepdims=True))
+            return dy * scale
+        # d/dx of gamma * (x - mean(x)) / std(x) + beta, with the batch reductions:
+        # dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat))
+        n = dy.size // dy.shape[1]
+        return scale * (dy - self._shape(dbeta / n) - xhat * self._shape(dgamma / n))
 
 
 class BatchNorm1d(_BatchNorm):

@@ -1,0 +1,81 @@
+"""The ``bnncore`` command line: ``bnncore train ...``, ``bnncore --version``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bnncore", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"bnncore {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    train = sub.add_parser("train", help="train one model and print a per-epoch table")
+    train.add_argument("--dataset", default="digits", choices=["digits"])
+    train.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
+    train.add_argument("--method", default="ste",
+                       help="'float' or a weight quantizer name (see bnncore.quantizers)")
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    train.add_argument("--lr", type=float, default=None,
+                       help="learning rate (default: 1e-3 for adam, 0.05 for sgd)")
+    train.add_argument("--save", default=None, help="write the trained model to this .npz")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    return parser
+
+
+def _train(args) -> int:
+    from . import data, io, losses, models, optim
+    from .train import evaluate, fit
+
+    flatten = args.model == "mlp"
+    Xtr, ytr, Xte, yte = data.load_digits(seed=args.seed, flatten=flatten)
+    build = models.mlp if args.model == "mlp" else models.cnn
+    model = build(args.method, rng=args.seed)
+    if args.optimizer == "adam":
+        opt = optim.Adam(model.parameters(), lr=args.lr or 1e-3)
+    else:
+        opt = optim.SGD(model.parameters(), lr=args.lr or 0.05, momentum=0.9)
+    loss = losses.SoftmaxCrossEntropy()
+    print(f"bnncore train: {args.dataset}, {args.model}, method={args.method}, "
+          f"{args.optimizer}, epochs={args.epochs}, seed={args.seed}")
+    print(f"{'epoch':>5}  {'train loss':>10}  {'train acc':>9}  {'val acc':>7}  {'seconds':>7}")
+
+    class _Table:
+        def on_epoch_end(self, epoch, history):
+            print(f"{epoch + 1:>5}  {history.train_loss[-1]:>10.4f}  "
+                  f"{history.train_accuracy[-1]:>9.4f}  {history.val_accuracy[-1]:>7.4f}  "
+                  f"{history.seconds[-1]:>7.2f}", flush=True)
+
+    fit(model, loss, opt, (Xtr, ytr), val=(Xte, yte), epochs=args.epochs,
+        batch_size=args.batch_size, seed=args.seed, callbacks=[_Table()],
+        progress=not args.no_progress)
+    scores = evaluate(model, (Xte, yte), loss)
+    print(f"test accuracy: {scores['accuracy']:.4f}  (test loss {scores['loss']:.4f}, "
+          f"{len(yte)} samples)")
+    if args.save:
+        io.save(model, args.save)
+        print(f"saved model to {args.save}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bnncore`` console script."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _train(args)
+    except (ValueError, TypeError) as exc:
+        print(f"bnncore: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
