@@ -126,3 +126,7 @@ class WeightLayer(Layer):
 
     def _accumulate_weight_grad(self, dw_used: np.ndarray) -> None:
         self.weight.grad += dw_used
+
+    def _output_scale(self) -> np.ndarray | None:
+        """Per-output-channel factor ``(out,)`` applied after the product, or None."""
+        return None

@@ -7,9 +7,10 @@ used weight to ``quantizer.backward(w~, g) = g * B'(w~)``: this is where the gra
 ``sign`` is replaced. The pair is read from ``weight.quantizer`` at every call, so
 assigning a new pair there swaps the method.
 
-With ``channel_scale=True`` the used weight is ``alpha_c * F(w~_c)`` with
-``alpha_c = mean |w~_c|`` per output channel (XNOR-Net's scale). The scale is treated as a
-constant in backward (stop-gradient, as ReActNet does): ``dL/dw~ = B'(w~) * alpha * g``.
+With ``channel_scale=True`` output channel ``c`` is multiplied by ``alpha_c = mean |w~_c|``
+(XNOR-Net's scale), applied *after* the product so that packed inference (integer dot
+products, then the scale) reproduces it bit for bit. The scale is a constant in backward
+(stop-gradient, as ReActNet does): ``dL/dw~_c = B'(w~_c) * alpha_c * g_c``.
 """
 
 from __future__ import annotations
@@ -35,16 +36,15 @@ class BinaryWeightMixin:
 
     def _used_weight(self, training: bool) -> np.ndarray:
         q, w = self.weight.quantizer, self.weight.data
-        wq = q.forward(w) if training else q.deploy(w)
-        if self.channel_scale:
-            self._alpha = self.channel_scales().reshape((-1,) + (1,) * (w.ndim - 1))
-            wq = wq * self._alpha
-        return wq
+        self._alpha = self.channel_scales() if self.channel_scale else None
+        return q.forward(w) if training else q.deploy(w)
+
+    def _output_scale(self) -> np.ndarray | None:
+        return self._alpha
 
     def _accumulate_weight_grad(self, dw_used: np.ndarray) -> None:
         w = self.weight.data
-        g = dw_used * self._alpha if self.channel_scale else dw_used
-        self.weight.grad += self.weight.quantizer.backward(w, g.astype(w.dtype, copy=False))
+        self.weight.grad += self.weight.quantizer.backward(w, dw_used.astype(w.dtype, copy=False))
 
     def _binary_config(self) -> dict:
         q = self.weight.quantizer

@@ -69,23 +69,27 @@ class Conv2d(WeightLayer):
 
     def _forward(self, x, training):
         k, s, p = self.kernel_size, self.stride, self.padding
-        w = self._used_weight(training)
+        w, scale = self._used_weight(training), self._output_scale()
         cols = im2col(x, k, k, s, p)                       # (N, Ho, Wo, C, k, k)
         n, ho, wo = cols.shape[:3]
         cols = cols.reshape(n * ho * wo, -1)
         w_mat = w.reshape(self.out_channels, -1)
         y = cols @ w_mat.T                                  # (N*Ho*Wo, O)
+        if scale is not None:   # per-channel scale applied after the (integer) product
+            y *= scale
         if self.bias is not None:
             y += self.bias.data
-        self._x_shape, self._cols, self._w_mat = x.shape, cols, w_mat
+        self._x_shape, self._cols, self._w_mat, self._scale = x.shape, cols, w_mat, scale
         return y.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
 
     def _backward(self, dy):
         k, s, p = self.kernel_size, self.stride, self.padding
         n, o, ho, wo = dy.shape
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, o)
-        self._accumulate_weight_grad((dy_mat.T @ self._cols).reshape(self.weight.data.shape))
         if self.bias is not None:
             self.bias.grad += dy_mat.sum(axis=0)
+        if self._scale is not None:
+            dy_mat = dy_mat * self._scale
+        self._accumulate_weight_grad((dy_mat.T @ self._cols).reshape(self.weight.data.shape))
         dcols = (dy_mat @ self._w_mat).reshape(n, ho, wo, self.in_channels, k, k)
         return col2im(dcols, self._x_shape, k, k, s, p)

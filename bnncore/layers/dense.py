@@ -56,16 +56,20 @@ class Dense(WeightLayer):
                              f"{type(self).__name__} expects in_features={self.in_features}")
 
     def _forward(self, x, training):
-        w = self._used_weight(training)
+        w, scale = self._used_weight(training), self._output_scale()
         y = x @ w.T
+        if scale is not None:   # per-channel scale applied after the (integer) product
+            y *= scale
         if self.bias is not None:
             y += self.bias.data
-        self._x, self._w = x, w
+        self._x, self._w, self._scale = x, w, scale
         return y
 
     def _backward(self, dy):
-        x, w = self._x, self._w
-        self._accumulate_weight_grad(dy.T @ x)
+        x, w, scale = self._x, self._w, self._scale
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=0)
+        if scale is not None:
+            dy = dy * scale
+        self._accumulate_weight_grad(dy.T @ x)
         return dy @ w
