@@ -37,9 +37,10 @@ def _train(args) -> int:
     build = models.mlp if args.model == "mlp" else models.cnn
     model = build(args.method, rng=args.seed)
     if args.optimizer == "adam":
-        opt = optim.Adam(model.parameters(), lr=args.lr or 1e-3)
+        opt = optim.Adam(model.parameters(), lr=1e-3 if args.lr is None else args.lr)
     else:
-        opt = optim.SGD(model.parameters(), lr=args.lr or 0.05, momentum=0.9)
+        opt = optim.SGD(model.parameters(), lr=0.05 if args.lr is None else args.lr,
+                        momentum=0.9)
     loss = losses.SoftmaxCrossEntropy()
     print(f"bnncore train: {args.dataset}, {args.model}, method={args.method}, "
           f"{args.optimizer}, epochs={args.epochs}, seed={args.seed}")

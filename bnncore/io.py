@@ -26,7 +26,8 @@ def _children(layer: Layer) -> list[Layer]:
 
 
 def _describe(layer: Layer) -> dict:
-    node = {"type": type(layer).__name__, "config": layer.get_config()}
+    node = {"type": type(layer).__name__, "config": layer.get_config(),
+            "packed": bool(getattr(layer, "packed", False))}
     kids = _children(layer)
     if kids:
         node["layers"] = [_describe(k) for k in kids]
@@ -40,6 +41,10 @@ def _arrays(layer: Layer, prefix: str, out: dict) -> None:
             out[f"{prefix}/{attr}"] = value.data
     for name, value in layer.buffers().items():
         out[f"{prefix}/{name}"] = value
+    packed = getattr(layer, "_packed", None)
+    if packed is not None:      # a packed binary layer: its uint64 words and true length
+        out[f"{prefix}/packed_words"] = packed.bits.words
+        out[f"{prefix}/packed_n"] = np.array(packed.bits.n, dtype=np.int64)
     for i, kid in enumerate(_children(layer)):
         _arrays(kid, f"{prefix}.{i}" if prefix else str(i), out)
 
@@ -67,7 +72,9 @@ def save(model: Layer, path: str | os.PathLike) -> None:
 
 
 def _build(node: dict, where: str) -> Layer:
-    cls = getattr(_layers, node.get("type", ""), None)
+    if not isinstance(node, dict):
+        raise ValueError(f"layer description at {where or 'root'} is not an object")
+    cls = getattr(_layers, str(node.get("type", "")), None)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise ValueError(f"unknown layer type {node.get('type')!r} at {where or 'root'}")
     if "layers" in node:
@@ -96,41 +103,65 @@ def load(path: str | os.PathLike) -> Layer:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no model file at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        with data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError,
+            RuntimeError) as exc:
         raise ValueError(f"{path!r} is not a readable bnncore model file ({exc})") from exc
     try:
         header = json.loads(str(arrays.pop("__header__")))
-        if header.get("magic") != _MAGIC:
+        if not isinstance(header, dict) or header.get("magic") != _MAGIC:
             raise ValueError("missing bnncore header")
         if header.get("version") != FORMAT_VERSION:
             raise ValueError(f"format version {header.get('version')} is not supported "
                              f"(this bnncore reads version {FORMAT_VERSION})")
-        model = _build(header["architecture"], "")
+        architecture = header["architecture"]
+        model = _build(architecture, "")
+        _restore(model, "", arrays)
+        _repack(model, architecture)   # re-derives packed words from the latents
         expected: dict[str, np.ndarray] = {}
         _arrays(model, "", expected)
         if set(expected) != set(arrays):
             missing, extra = set(expected) - set(arrays), set(arrays) - set(expected)
             raise ValueError(f"arrays do not match the architecture (missing {sorted(missing)}, "
                              f"unexpected {sorted(extra)})")
-        _restore(model, "", arrays)
+        for key in expected:
+            if key.endswith(("/packed_words", "/packed_n")) and not np.array_equal(
+                    expected[key], arrays[key]):
+                raise ValueError(f"packed array {key} does not match the stored weights")
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path!r} is not a valid bnncore model file: {exc}") from exc
     return model
 
 
+def _repack(layer: Layer, node: dict) -> None:
+    if node.get("packed"):
+        layer.pack()
+        return
+    for kid, kid_node in zip(_children(layer), node.get("layers", [])):
+        _repack(kid, kid_node)
+
+
 def _restore(layer: Layer, prefix: str, arrays: dict) -> None:
     for attr, value in vars(layer).items():
         if isinstance(value, Parameter):
-            new = arrays[f"{prefix}/{attr}"]
+            key = f"{prefix}/{attr}"
+            if key not in arrays:
+                raise ValueError(f"array {key} is missing")
+            new = arrays[key]
             if new.shape != value.data.shape or new.dtype.kind != "f":
                 raise ValueError(f"array {prefix}/{attr} has shape {new.shape} and dtype "
                                  f"{new.dtype}, expected {value.data.shape} float")
             value.data = new.copy()
             value.grad = np.zeros_like(value.data)
     for name, value in layer.buffers().items():
-        new = arrays[f"{prefix}/{name}"]
+        key = f"{prefix}/{name}"
+        if key not in arrays:
+            raise ValueError(f"array {key} is missing")
+        new = arrays[key]
         if new.shape != value.shape:
             raise ValueError(f"array {prefix}/{name} has shape {new.shape}, expected {value.shape}")
         layer.set_buffer(name, new.copy())

@@ -19,8 +19,12 @@ from .history import History
 from .losses import Loss
 
 
-def check_dataset(data: object, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validate an ``(X, y)`` pair: X float (N, ...), y int labels (N,)."""
+def check_dataset(data: object, name: str, model=None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate an ``(X, y)`` pair: X float (N, ...), y int labels (N,).
+
+    With ``model``, one evaluation-mode forward of ``X[:1]`` checks that X fits the model
+    and that every label is below the model's number of outputs, before any training.
+    """
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"{name} must be an (X, y) tuple")
     X = check_array(data[0], f"{name}[0] (X)", dtype="numeric")
@@ -28,7 +32,13 @@ def check_dataset(data: object, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{name}[0] (X) must have a batch axis and features, got {X.shape}")
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
-    y = check_labels(data[1], X.shape[0], None, name=f"{name}[1] (y)")
+    n_classes = None
+    if model is not None:
+        try:
+            n_classes = model.forward(X[:1], training=False).shape[1]
+        except ValueError as exc:
+            raise ValueError(f"{name}[0] (X) does not fit the model: {exc}") from exc
+    y = check_labels(data[1], X.shape[0], n_classes, name=f"{name}[1] (y)")
     return X, y
 
 
@@ -80,9 +90,9 @@ def fit(model, loss: Loss, optimizer, train, val=None, epochs: int = 1, batch_si
     >>> len(h.train_loss)
     2
     """
-    X, y = check_dataset(train, "train")
+    X, y = check_dataset(train, "train", model)
     if val is not None:
-        val = check_dataset(val, "val")
+        val = check_dataset(val, "val", model)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
@@ -146,7 +156,7 @@ def evaluate(model, data, loss: Loss | None = None, batch_size: int = 1024) -> d
     dict
         ``{"loss": float or None, "accuracy": float}``; ``loss`` is None without a loss.
     """
-    X, y = check_dataset(data, "data")
+    X, y = check_dataset(data, "data", model)
     out = predict(model, X, batch_size)
     value = None if loss is None else float(loss.forward(out, y))
     return {"loss": value, "accuracy": float(np.mean(out.argmax(axis=1) == y))}

@@ -20,10 +20,43 @@ import numpy as np
 from .. import quantizers
 from .conv import Conv2d
 from .dense import Dense
+from .packed import affine_tail, pack_weights, packed_product
 
 
 class BinaryWeightMixin:
-    """The binarization hooks shared by ``BinaryDense`` and ``BinaryConv2d``."""
+    """The binarization hooks shared by ``BinaryDense`` and ``BinaryConv2d``, and packing."""
+
+    _packed = None
+
+    @property
+    def packed(self) -> bool:
+        """Whether the layer runs packed (inference-only) products."""
+        return self._packed is not None
+
+    def pack(self):
+        """Freeze ``deploy(w~)`` into ``uint64`` words; evaluation forwards then use
+        XNOR-popcount products (``bnncore.layers.packed``). Returns ``self``."""
+        self._packed = pack_weights(self)
+        return self
+
+    def unpack(self):
+        """Drop the packed weights and return to the float (trainable) path."""
+        self._packed = None
+        return self
+
+    def _forward(self, x, training):
+        if self._packed is None:
+            return super()._forward(x, training)
+        if training:
+            raise RuntimeError(f"{type(self).__name__} is packed (inference only): "
+                               f"call unpack() before training")
+        return affine_tail(self, packed_product(self, x))
+
+    def _backward(self, dy):
+        if self._packed is not None:
+            raise RuntimeError(f"{type(self).__name__} is packed: backward is not available; "
+                               f"call unpack() to train")
+        return super()._backward(dy)
 
     def _init_binary(self, weight_quantizer, channel_scale: bool) -> None:
         self.weight.quantizer = quantizers.get(weight_quantizer)

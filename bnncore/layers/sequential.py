@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import Parameter
+from .activations import Sign
 from .base import Layer
+from .binary import BinaryWeightMixin
+from .norm import _BatchNorm
+from .packed import fold_threshold, packed_product
 
 
 class Sequential(Layer):
@@ -34,8 +38,13 @@ class Sequential(Layer):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a bnncore Layer, got {type(layer).__name__}")
-            for p in layer.parameters():
-                p.name = f"{i}.{p.name.rsplit('.', 1)[-1]}"
+            if isinstance(layer, Sequential):    # nested: keep the child's full path
+                for p in layer.parameters():
+                    p.name = f"{i}.{p.name}"
+            else:
+                for attr, p in vars(layer).items():
+                    if isinstance(p, Parameter):
+                        p.name = f"{i}.{attr}"
         self.layers = list(layers)
 
     def __len__(self) -> int:
@@ -64,6 +73,11 @@ class Sequential(Layer):
         return self.layers[0]._check_input(x, name)
 
     def _forward(self, x, training):
+        if self._plan is not None:
+            if training:
+                raise RuntimeError("the model is packed (inference only): call unpack() "
+                                   "before training")
+            return self._packed_forward(x)
         for i, layer in enumerate(self.layers):
             if i:
                 layer._check_structure(x, f"input of layer {i} ({type(layer).__name__})")
@@ -74,6 +88,51 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             dy = layer._backward(dy)
         return dy
+
+    # -- packed inference --------------------------------------------------------------
+    _plan = None
+
+    @property
+    def packed(self) -> bool:
+        return self._plan is not None
+
+    def pack(self) -> Sequential:
+        """Pack every binary layer and fold ``binary -> [BatchNorm] -> Sign`` runs into
+        integer thresholds (``bnncore.layers.packed``). Evaluation-mode predictions stay
+        exactly those of the float path; training needs ``unpack()``. Returns ``self``.
+        """
+        plan, i, layers = [], 0, self.layers
+        while i < len(layers):
+            layer = layers[i]
+            if isinstance(layer, BinaryWeightMixin):
+                layer.pack()
+                j = i + 1
+                norm = layers[j] if j < len(layers) and isinstance(layers[j], _BatchNorm) else None
+                j += norm is not None
+                if j < len(layers) and isinstance(layers[j], Sign) and _is_plain_sign(layers[j]):
+                    plan.append(("threshold", layer, fold_threshold(layer, norm, layers[j])))
+                    i = j + 1
+                    continue
+            plan.append(("layer", layer, None))
+            i += 1
+        self._plan = plan
+        return self
+
+    def unpack(self) -> Sequential:
+        """Return every layer to the float, trainable path."""
+        for layer in self.layers:
+            if isinstance(layer, BinaryWeightMixin):
+                layer.unpack()
+        self._plan = None
+        return self
+
+    def _packed_forward(self, x):
+        for kind, layer, threshold in self._plan:
+            if kind == "threshold":
+                x = threshold(packed_product(layer, x), layer._packed.dtype)
+            else:
+                x = layer._forward(x, False)
+        return x
 
     def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         """A table of each layer's output shape, parameter count and binary weight count.
@@ -94,19 +153,52 @@ class Sequential(Layer):
                 raise ValueError("input_shape is needed when the first layer is not dense")
             input_shape = (first.in_features,)
         x = np.zeros((2,) + tuple(input_shape), np.float32)
-        rows = [("layer", "output shape", "params", "binary params")]
-        total = binary_total = 0
+        rows = [("layer", "output shape", "params", "binary params", "float32 bytes",
+                 "packed bytes", "ratio")]
+        total = binary_total = float_bytes = packed_bytes = 0
         for i, layer in enumerate(self.layers):
-            x = layer._forward(x, False)
+            # shapes come from the float path, also for packed layers
+            x = (super(BinaryWeightMixin, layer)._forward(x, False)
+                 if isinstance(layer, BinaryWeightMixin) else layer._forward(x, False))
             n = sum(p.size for p in layer.parameters())
-            nb = sum(p.size for p in layer.parameters()
-                     if p.quantizer is not None and p.quantizer.binary_target)
+            nb, fb, pb, note = _memory(layer)
             total, binary_total = total + n, binary_total + nb
+            float_bytes, packed_bytes = float_bytes + fb, packed_bytes + pb
             rows.append((f"{i}: {type(layer).__name__}", str((None,) + x.shape[1:]),
-                         f"{n:,}", f"{nb:,}"))
-        rows.append(("total", "", f"{total:,}", f"{binary_total:,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+                         f"{n:,}", f"{nb:,}", f"{fb:,}", f"{pb:,}", note))
+        rows.append(("total", "", f"{total:,}", f"{binary_total:,}", f"{float_bytes:,}",
+                     f"{packed_bytes:,}", f"{float_bytes / max(packed_bytes, 1):.1f}x"))
+        widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "-" * len(lines[0]))
         lines.insert(len(lines) - 1, "-" * len(lines[0]))
         return "\n".join(lines)
+
+
+def _is_plain_sign(layer: Sign) -> bool:
+    """Whether the Sign layer deploys to exactly ±1 (so a threshold can replace it)."""
+    probe = np.array([-1.0, 0.0, 1.0], np.float32)
+    return bool(np.array_equal(layer.quantizer.deploy(probe), [-1.0, 1.0, 1.0]))
+
+
+def _memory(layer: Layer) -> tuple[int, int, int, str]:
+    """(binary weights, float32 bytes, packed bytes, ratio note) of one layer's parameters.
+
+    A binary weight of ``out`` rows of ``fan_in`` takes ``out * ceil(fan_in / 64) * 8``
+    bytes packed; every other parameter stays float32.
+    """
+    binary = fb = pb = 0
+    note = ""
+    for p in layer.parameters():
+        fb += 4 * p.size
+        if p.quantizer is not None and p.quantizer.binary_target and p.data.ndim >= 2:
+            rows, fan_in = p.data.shape[0], p.size // p.data.shape[0]
+            words = -(-fan_in // 64)
+            binary += p.size
+            pb += rows * words * 8
+            pad = words * 64 - fan_in
+            note = f"{4 * p.size / (rows * words * 8):.1f}x" + (f" (pad {pad} bits/row)"
+                                                                 if pad else "")
+        else:
+            pb += 4 * p.size
+    return binary, fb, pb, note

@@ -24,14 +24,18 @@ def surrogate_model(model):
     that computes with ``B(w)``: gradcheck the surrogate to check the hand-written backward.
     """
     model = copy.deepcopy(model).astype(np.float64)
-    layers = list(model.layers) if hasattr(model, "layers") else [model]
-    for layer in layers:
-        for p in layer.parameters():
-            if p.quantizer is not None:
-                p.quantizer = p.quantizer.surrogate()
-        if hasattr(layer, "quantizer"):
-            layer.quantizer = layer.quantizer.surrogate()
+    for p in model.parameters():          # recurses through nested containers
+        if p.quantizer is not None:
+            p.quantizer = p.quantizer.surrogate()
+    _swap_activation_pairs(model)
     return model
+
+
+def _swap_activation_pairs(layer) -> None:
+    if getattr(layer, "quantizer", None) is not None:
+        layer.quantizer = layer.quantizer.surrogate()
+    for child in getattr(layer, "layers", ()):
+        _swap_activation_pairs(child)
 
 
 def _numeric(f, arr: np.ndarray, eps: float) -> np.ndarray:
