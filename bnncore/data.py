@@ -8,10 +8,17 @@ int64 class indices. The split rule is shared: ``perm = default_rng(seed).permut
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from ._validation import check_int, check_positive
+from .idx import read_idx
+
+#: Where Debian's ``dataset-fashion-mnist`` package puts the files.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                         "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
 def _split(X, y, test_size: float, seed: int):
@@ -105,3 +112,80 @@ def teacher_student(n_samples: int, n_features: int, n_hidden: int | None = None
         flip = g.random(n_samples) < noise
         y[flip] = 1 - y[flip]
     return _split(X.astype(np.float32), y, test_size, seed)
+
+
+def _find_idx(directory: str, stem: str) -> str:
+    for name in (stem, stem + ".gz"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(
+        f"Fashion-MNIST file {stem}(.gz) not found in {directory!r}. Install the data with "
+        f"'apt-get install dataset-fashion-mnist' (Debian; files go to {FASHION_MNIST_DIR}) "
+        f"or point the BNNCORE_DATA environment variable at a directory holding the four "
+        f"IDX files.")
+
+
+def load_fashion_mnist(subset: int | tuple[int, int] | None = None, seed: int = 0,
+                       flatten: bool = True, normalize: bool = True):
+    """Fashion-MNIST (60k train / 10k test 28x28 grey images, 10 classes) from local files.
+
+    The IDX files are read from ``$BNNCORE_DATA`` if set, else from
+    ``/usr/share/datasets/fashion-mnist`` (``apt-get install dataset-fashion-mnist``).
+    Nothing is downloaded.
+
+    Parameters
+    ----------
+    subset : int or (int, int), optional
+        Keep a random subset: ``(n_train, n_test)``, or an int ``n`` for
+        ``(n, min(n, 10000))``. Drawn with ``default_rng(seed)`` (train first, then test).
+    seed : int
+    flatten : bool
+        ``(N, 784)`` if True, else ``(N, 1, 28, 28)``.
+    normalize : bool
+        Divide the pixels (0..255) by 255.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        ``X`` float32, ``y`` int64 in 0..9 (names in ``FASHION_MNIST_CLASSES``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing; the message gives the install command.
+    ValueError
+        If a file is truncated, corrupted or not the expected IDX file (named).
+    """
+    directory = os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
+    parts = []
+    for split in ("train", "t10k"):
+        img_path = _find_idx(directory, f"{split}-images-idx3-ubyte")
+        lab_path = _find_idx(directory, f"{split}-labels-idx1-ubyte")
+        images, labels = read_idx(img_path, 3), read_idx(lab_path, 1)
+        if images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+            raise ValueError(f"{img_path!r} does not hold 28x28 uint8 images "
+                             f"(shape {images.shape}, dtype {images.dtype})")
+        if labels.shape[0] != images.shape[0]:
+            raise ValueError(f"{lab_path!r} has {labels.shape[0]} labels for "
+                             f"{images.shape[0]} images")
+        if labels.max() > 9:
+            raise ValueError(f"{lab_path!r} has label {labels.max()} outside 0..9")
+        parts.append((images, labels.astype(np.int64)))
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    if subset is not None:
+        n_train, n_test = (subset, min(subset, 10000)) if isinstance(subset, int) else subset
+        sizes = (check_int(n_train, "subset", minimum=1), check_int(n_test, "subset", minimum=1))
+        for i, n in enumerate(sizes):
+            if n > parts[i][0].shape[0]:
+                raise ValueError(f"subset asks for {n} samples, the split has "
+                                 f"{parts[i][0].shape[0]}")
+            idx = np.sort(rng.permutation(parts[i][0].shape[0])[:n])
+            parts[i] = (parts[i][0][idx], parts[i][1][idx])
+    out = []
+    for images, labels in parts:
+        X = images.astype(np.float32)
+        if normalize:
+            X /= 255.0
+        out += [X.reshape(len(X), -1) if flatten else X.reshape(len(X), 1, 28, 28), labels]
+    return tuple(out)
