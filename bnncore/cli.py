@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import __version__
+from .compare import DEFAULT_METHODS
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,36 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="learning rate (default: 1e-3 for adam, 0.05 for sgd)")
     train.add_argument("--save", default=None, help="write the trained model to this .npz")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+    cmp = sub.add_parser("compare", help="train every method on the same data; table + plots")
+    cmp.add_argument("--dataset", default="digits", choices=["digits", "fashion-mnist"])
+    cmp.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
+    cmp.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                     help="comma-separated method names (default: all)")
+    cmp.add_argument("--epochs", type=int, default=10)
+    cmp.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per method")
+    cmp.add_argument("--subset", type=int, default=None,
+                     help="fashion-mnist: number of training samples to keep")
+    cmp.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    cmp.add_argument("--out", default="results", help="folder for compare.json/csv/png")
+    cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def _compare(args) -> int:
+    from . import compare
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    print(f"bnncore compare: {args.dataset}, {args.model}, {len(methods)} methods x "
+          f"{args.seeds} seeds, {args.epochs} epochs, jobs={args.jobs}", flush=True)
+    results = compare.compare(methods, dataset=args.dataset, model=args.model,
+                              epochs=args.epochs, seeds=args.seeds, jobs=args.jobs,
+                              subset=args.subset, progress=not args.no_progress)
+    print(compare.format_table(compare.summarize(results)))
+    title = f"{args.dataset}, {args.model}, {args.epochs} epochs, {args.seeds} seeds"
+    for kind, path in compare.write_outputs(results, args.out, title).items():
+        print(f"wrote {kind}: {path}")
+    return 0
 
 
 def _train(args) -> int:
@@ -72,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _train(args)
+        return _compare(args) if args.command == "compare" else _train(args)
     except (ValueError, TypeError) as exc:
         print(f"bnncore: error: {exc}", file=sys.stderr)
         return 2

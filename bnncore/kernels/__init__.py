@@ -17,10 +17,25 @@ Examples
 [[-1]]
 """
 
-from . import reference
-from .bconv import bconv2d
-from .bgemm import bgemm, binary_matmul
-from .bitpack import PackedBits, pack_bits, unpack_bits
+import os
+
+import numba
+
+# Threading layer. Numba's default (OpenMP here) keeps its workers spinning after each
+# parallel kernel; on a 2-core machine they then fight OpenBLAS's spinning workers, and a
+# packed model, which alternates BLAS float layers with Numba binary layers, ran 10-30x
+# slower than either alone. The "workqueue" layer parks its workers: measured equal or
+# faster bgemm, and no slowdown of the BLAS calls around it. A layer chosen by the user
+# (NUMBA_THREADING_LAYER or numba.config) is kept. Like every Numba layer choice, this must
+# happen before the first parallel call of the process; workqueue does not support
+# parallel kernels launched concurrently from several Python threads.
+if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
+
+from . import reference  # noqa: E402
+from .bconv import bconv2d  # noqa: E402
+from .bgemm import bgemm, binary_matmul  # noqa: E402
+from .bitpack import PackedBits, pack_bits, unpack_bits  # noqa: E402
 
 __all__ = ["PackedBits", "bconv2d", "bgemm", "binary_matmul", "pack_bits", "reference",
            "unpack_bits"]
