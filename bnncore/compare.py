@@ -256,8 +256,8 @@ def format_table(rows: Sequence[dict]) -> str:
     for r in rows:
         speed = "-" if r["packed_speedup"] is None else f"{r['packed_speedup']:.2f}x"
         size = f"{r['packed_bytes'] / 1024:.1f} KiB"
-        lines.append(f"{r['method']:12s} {r['test_accuracy_mean']:8.4f} ± {r['test_accuracy_std']:.3f}"
-                     f" {r['sign_flips']:11.0f} {r['float_updates']:13.3g} "
+        acc = f"{r['test_accuracy_mean']:8.4f} ± {r['test_accuracy_std']:.3f}"
+        lines.append(f"{r['method']:12s} {acc} {r['sign_flips']:11.0f} {r['float_updates']:13.3g} "
                      f"{r['seconds_per_epoch']:8.2f} {size:>11s} {speed:>15s}")
     return "\n".join(lines)
 
