@@ -25,13 +25,16 @@ from .train import evaluate, fit, predict
 
 __version__ = "0.1.0"
 
-_LAZY = {"kernels"}
+_LAZY = {"kernels", "gft", "compare"}
+_LAZY_NAMES = {"GFTTrainer": "gft", "FullyBinaryMLP": "gft", "BinaryNet": "gft"}
 
 
 def __getattr__(name):
     # Numba-backed subpackages load on first access, keeping `import bnncore` fast.
     if name in _LAZY:
         return import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'bnncore' has no attribute {name!r}")
 
 

@@ -17,7 +17,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default="digits", choices=["digits"])
     train.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
     train.add_argument("--method", default="ste",
-                       help="'float' or a weight quantizer name (see bnncore.quantizers)")
+                       help="'float', 'gft', or a weight quantizer name "
+                       "(see bnncore.quantizers.available())")
     train.add_argument("--epochs", type=int, default=20)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--batch-size", type=int, default=64)
@@ -58,10 +59,54 @@ def _compare(args) -> int:
     return 0
 
 
+class _Table:
+    """Callback printing one row per epoch."""
+
+    def __init__(self, first: str = "train loss", extra: str | None = None) -> None:
+        self.extra = extra
+        head = f"{'epoch':>5}  {first:>10}  {'train acc':>9}  {'val acc':>7}  {'seconds':>7}"
+        print(head + (f"  {extra:>7}" if extra else ""))
+
+    def on_epoch_end(self, epoch, history):
+        row = (f"{epoch + 1:>5}  {history.train_loss[-1]:>10.4f}  "
+               f"{history.train_accuracy[-1]:>9.4f}  {history.val_accuracy[-1]:>7.4f}  "
+               f"{history.seconds[-1]:>7.2f}")
+        if self.extra:
+            row += f"  {history.extra[self.extra][-1]:>7}"
+        print(row, flush=True)
+
+
+def _train_gft(args) -> int:
+    import numpy as np
+
+    from . import data
+    from .gft import FullyBinaryMLP, GFTTrainer, binarize
+
+    if args.model != "mlp":
+        raise ValueError("--method gft trains a fully binary MLP: use --model mlp")
+    Xtr, ytr, Xte, yte = data.load_digits(seed=args.seed)
+    Xtr, Xte = binarize(Xtr, 0.5), binarize(Xte, 0.5)
+    model = FullyBinaryMLP((64, 256, 10), rng=args.seed)
+    trainer = GFTTrainer(model, k0=0.001, k_min=0, margin=16, rng=args.seed + 1000)
+    print(f"bnncore train: {args.dataset}, fully binary mlp 64-256-10, method=gft "
+          f"(gradient-free), epochs={args.epochs}, seed={args.seed}")
+    trainer.fit((Xtr, ytr), val=(Xte, yte), epochs=args.epochs, batch_size=args.batch_size,
+                seed=args.seed, callbacks=[_Table("flagged", extra="flips")],
+                progress=not args.no_progress)
+    print(f"test accuracy: {np.mean(model.predict(Xte) == yte):.4f}  ({len(yte)} samples)")
+    if args.save:
+        with open(args.save, "wb") as fh:
+            np.savez(fh, **model.to_dict())
+        print(f"saved model to {args.save} (read back with FullyBinaryMLP.from_dict)")
+    return 0
+
+
 def _train(args) -> int:
     from . import data, io, losses, models, optim
     from .train import evaluate, fit
 
+    if args.method == "gft":
+        return _train_gft(args)
     flatten = args.model == "mlp"
     Xtr, ytr, Xte, yte = data.load_digits(seed=args.seed, flatten=flatten)
     build = models.mlp if args.model == "mlp" else models.cnn
@@ -74,14 +119,6 @@ def _train(args) -> int:
     loss = losses.SoftmaxCrossEntropy()
     print(f"bnncore train: {args.dataset}, {args.model}, method={args.method}, "
           f"{args.optimizer}, epochs={args.epochs}, seed={args.seed}")
-    print(f"{'epoch':>5}  {'train loss':>10}  {'train acc':>9}  {'val acc':>7}  {'seconds':>7}")
-
-    class _Table:
-        def on_epoch_end(self, epoch, history):
-            print(f"{epoch + 1:>5}  {history.train_loss[-1]:>10.4f}  "
-                  f"{history.train_accuracy[-1]:>9.4f}  {history.val_accuracy[-1]:>7.4f}  "
-                  f"{history.seconds[-1]:>7.2f}", flush=True)
-
     fit(model, loss, opt, (Xtr, ytr), val=(Xte, yte), epochs=args.epochs,
         batch_size=args.batch_size, seed=args.seed, callbacks=[_Table()],
         progress=not args.no_progress)
