@@ -1,0 +1,78 @@
+"""`bnncore compare`: same numbers serial or parallel, outputs that match the table."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from bnncore import compare
+from bnncore.cli import main
+
+
+def _strip_times(result):
+    h = {k: v for k, v in result.history.items() if k != "seconds"}
+    return (result.method, result.seed, result.test_accuracy, result.sign_flips,
+            result.float_updates, json.dumps(h))
+
+
+@pytest.mark.slow
+def test_parallel_jobs_give_the_serial_results():
+    methods = ["ste", "gft", "float"]
+    serial = compare.compare(methods, epochs=1, seeds=2, jobs=1, progress=False)
+    parallel = compare.compare(methods, epochs=1, seeds=2, jobs=2, progress=False)
+    assert [_strip_times(r) for r in serial] == [_strip_times(r) for r in parallel]
+    assert [(r.method, r.seed) for r in serial] == [(m, s) for m in methods for s in (0, 1)]
+
+
+def test_outputs_match_the_summary(tmp_path, capsys):
+    assert main(["compare", "--methods", "ste,float", "--epochs", "1", "--seeds", "2",
+                 "--out", str(tmp_path), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    saved = json.loads((tmp_path / "compare.json").read_text())
+    with open(tmp_path / "compare.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["method"] for r in rows] == ["ste", "float"]
+    assert len(saved["runs"]) == 4
+    for row, summary in zip(rows, saved["summary"]):
+        accs = [r["test_accuracy"] for r in saved["runs"] if r["method"] == row["method"]]
+        assert float(row["test_accuracy_mean"]) == pytest.approx(np.mean(accs), abs=0)
+        assert summary["test_accuracy_mean"] == pytest.approx(np.mean(accs), abs=0)
+        assert f"{np.mean(accs):8.4f}" in printed
+    assert (tmp_path / "compare.png").stat().st_size > 10_000
+    ste = saved["summary"][0]
+    assert ste["sign_flips"] > 0 and ste["float_bytes"] / ste["packed_bytes"] > 3
+    assert saved["summary"][1]["packed_speedup"] is None          # float model: no packing
+
+
+def test_flip_counter_counts_sign_changes():
+    from bnncore.params import Parameter
+    from bnncore.quantizers import get
+
+    p = Parameter(np.array([[0.5, -0.2], [0.1, 0.3]]), quantizer=get("ste"))
+    counter = compare.FlipCounter([p, Parameter(np.ones(2))])   # the float one is ignored
+    counter.on_train_begin(None)
+    p.data[0, 0], p.data[1, 1] = -0.1, 0.0      # one flip: 0.3 -> 0.0 keeps sign(0) = +1
+    p.data[0, 1] = -0.3                         # same sign: no flip
+    counter.on_step_end(1)
+    assert counter.flips == 1
+    p.data[1, 1] = -1e-9                        # 0.0 -> negative: a flip
+    counter.on_step_end(2)
+    assert counter.flips == 2 and counter.updates == 2 * 4
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"methods": ["nope"]}, "unknown method 'nope'"),
+    ({"methods": ["ste"], "dataset": "mnist"}, "dataset"),
+    ({"methods": ["ste"], "model": "rnn"}, "model"),
+    ({"methods": ["ste"], "epochs": 0}, "epochs"),
+    ({"methods": ["ste"], "jobs": 0}, "jobs"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        compare.compare(progress=False, **kwargs)
+
+
+def test_gft_needs_the_mlp():
+    with pytest.raises(ValueError, match="mlp"):
+        compare.run(compare.RunSpec("gft", model="cnn", epochs=1))
