@@ -18,7 +18,7 @@ on first use and compiled (then cached on disk) on first call.
 
 from importlib import import_module
 
-from . import data, io, layers, losses, models, optim, quantizers, testing
+from . import data, diagnostics, io, layers, losses, models, optim, quantizers, testing
 from .history import History
 from .params import Parameter
 from .train import evaluate, fit, predict
@@ -38,5 +38,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'bnncore' has no attribute {name!r}")
 
 
-__all__ = ["History", "Parameter", "data", "evaluate", "fit", "io", "layers", "losses",
+__all__ = ["History", "Parameter", "data", "diagnostics", "evaluate", "fit", "io", "layers", "losses",
            "models", "optim", "predict", "quantizers", "testing", "__version__"]

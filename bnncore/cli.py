@@ -25,6 +25,10 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
     train.add_argument("--lr", type=float, default=None,
                        help="learning rate (default: 1e-3 for adam, 0.05 for sgd)")
+    train.add_argument("--ags", type=float, default=None, metavar="DELTA",
+                       help="OvSW adaptive gradient scaling with threshold DELTA (e.g. 0.04)")
+    train.add_argument("--sad", type=float, default=None, metavar="GAMMA",
+                       help="OvSW silence-aware decay with strength GAMMA (e.g. 0.01)")
     train.add_argument("--save", default=None, help="write the trained model to this .npz")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
@@ -111,13 +115,23 @@ def _train(args) -> int:
     Xtr, ytr, Xte, yte = data.load_digits(seed=args.seed, flatten=flatten)
     build = models.mlp if args.model == "mlp" else models.cnn
     model = build(args.method, rng=args.seed)
+    transforms = []                  # OvSW: AGS first, then SAD (shared/spec/ovsw.md 2.2)
+    if args.ags is not None:
+        transforms.append(optim.AGS(delta=args.ags))
+    if args.sad is not None:
+        transforms.append(optim.SAD(gamma=args.sad))
+    if transforms and args.method == "float":
+        raise ValueError("--ags/--sad act on binarized weights: choose a binary --method")
     if args.optimizer == "adam":
-        opt = optim.Adam(model.parameters(), lr=1e-3 if args.lr is None else args.lr)
+        opt = optim.Adam(model.parameters(), lr=1e-3 if args.lr is None else args.lr,
+                         transforms=transforms)
     else:
         opt = optim.SGD(model.parameters(), lr=0.05 if args.lr is None else args.lr,
-                        momentum=0.9)
+                        momentum=0.9, transforms=transforms)
     loss = losses.SoftmaxCrossEntropy()
-    print(f"bnncore train: {args.dataset}, {args.model}, method={args.method}, "
+    ovsw = "".join(f", {name}={value}" for name, value in (("ags", args.ags), ("sad", args.sad))
+                   if value is not None)
+    print(f"bnncore train: {args.dataset}, {args.model}, method={args.method}{ovsw}, "
           f"{args.optimizer}, epochs={args.epochs}, seed={args.seed}")
     fit(model, loss, opt, (Xtr, ytr), val=(Xte, yte), epochs=args.epochs,
         batch_size=args.batch_size, seed=args.seed, callbacks=[_Table()],
