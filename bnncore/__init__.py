@@ -25,8 +25,9 @@ from .train import evaluate, fit, predict
 
 __version__ = "0.1.0"
 
-_LAZY = {"kernels", "gft", "compare"}
-_LAZY_NAMES = {"GFTTrainer": "gft", "FullyBinaryMLP": "gft", "BinaryNet": "gft"}
+_LAZY = {"kernels", "gft", "fsg", "compare"}
+_LAZY_NAMES = {"GFTTrainer": "gft", "FullyBinaryMLP": "gft", "BinaryNet": "gft",
+               "FSGTrainer": "fsg"}
 
 
 def __getattr__(name):
@@ -38,5 +39,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'bnncore' has no attribute {name!r}")
 
 
-__all__ = ["History", "Parameter", "data", "diagnostics", "evaluate", "fit", "io", "layers", "losses",
-           "models", "optim", "predict", "quantizers", "testing", "__version__"]
+__all__ = ["History", "Parameter", "data", "diagnostics", "evaluate", "fit", "io", "layers",
+           "losses", "models", "optim", "predict", "quantizers", "testing", "__version__"]

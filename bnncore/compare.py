@@ -182,8 +182,40 @@ def run_gft(spec: RunSpec) -> RunResult:
                      packed_speedup=best(False) / best(True), history=hist.to_dict())
 
 
+def run_fsg(spec: RunSpec) -> RunResult:
+    """Fast-and-slow gradient generation on the spec's task model (shared/spec/fsg.md 8).
+
+    The slow-net scans the history of every binary weight, so its cost grows with their
+    number: FSG runs on its own 64-32-10 binary MLP (2,368 binary weights, ReLU
+    activations), not on the 65,536-weight hidden layer of the other methods' MLP. Digits
+    only, for the same reason.
+    """
+    from .fsg import FSGTrainer
+    from .fsg.ablation import digits_task_model
+
+    if spec.model != "mlp" or spec.dataset != "digits":
+        raise ValueError("fsg runs on its digits task model in compare: use --dataset digits "
+                         "--model mlp")
+    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
+    model = digits_task_model(spec.seed)
+    trainer = FSGTrainer(model, lr=1e-2, seed=spec.seed)
+    counter = FlipCounter(model.parameters())
+    counter.on_train_begin(model)
+    hist = trainer.fit((Xtr, ytr), val=(Xte, yte), epochs=spec.epochs,
+                       batch_size=spec.batch_size, progress=False)
+    counter.on_step_end(0)   # FSG has no step callback: counts net sign changes per weight
+    steps = spec.epochs * -(-len(ytr) // spec.batch_size)
+    fb, pb = _memory(model)
+    return RunResult(method=spec.method, seed=spec.seed,
+                     test_accuracy=trainer.evaluate(Xte, yte)[1],
+                     sign_flips=counter.flips,
+                     float_updates=steps * sum(p.size for p in counter.params),
+                     seconds_per_epoch=float(np.mean(hist.seconds)), float_bytes=fb,
+                     packed_bytes=pb, packed_speedup=None, history=hist.to_dict())
+
+
 #: method name -> runner (gradient methods are resolved through the quantizer registry).
-RUNNERS: dict[str, Callable[[RunSpec], RunResult]] = {"gft": run_gft}
+RUNNERS: dict[str, Callable[[RunSpec], RunResult]] = {"gft": run_gft, "fsg": run_fsg}
 
 
 def runner_for(method: str) -> Callable[[RunSpec], RunResult]:
