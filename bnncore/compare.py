@@ -257,7 +257,7 @@ def compare(methods: Sequence[str] = DEFAULT_METHODS, dataset: str = "digits",
     >>> [r.method for r in res]
     ['ste', 'float']
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     epochs = check_int(epochs, "epochs", minimum=1)
     seeds = check_int(seeds, "seeds", minimum=1)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ._validation import check_array, check_int, check_labels
 from .history import History
