@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .._validation import check_int
 from ..history import History

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .._validation import check_int, check_labels, check_pm1, check_rng
 from ..history import History

@@ -130,7 +130,7 @@ def scaling_experiment(n_values: Sequence[int] = (9, 13, 17, 21, 25, 29),
 def _progress(total: int, enabled: bool):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(total=total, desc="scaling", unit="cell")
 
