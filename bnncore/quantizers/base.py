@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import FLOAT_DTYPES
+from .._validation import FLOAT_DTYPES, check_positive
 
 
 def _validate_finite() -> bool:
@@ -116,7 +116,7 @@ class QuantizerPair:
             raise ValueError(f"{self.name}.backward: g has shape {g.shape}, w has {w.shape}")
         if g.dtype != w.dtype:
             raise TypeError(f"{self.name}.backward: g has dtype {g.dtype}, w has {w.dtype}")
-        return g * self._out(self._dB(w), w)
+        return self._out(g * self._out(self._dB(w), w), w)   # 0-d: keep an ndarray
 
     def prox(self, u: np.ndarray) -> np.ndarray:
         """The proximal quantizer ``P`` of the factorization ``F = P o B``."""
@@ -143,13 +143,41 @@ class QuantizerPair:
         self._on_epoch(int(epoch), int(total))
 
     def post_step(self, w: np.ndarray, lr: float) -> np.ndarray:
-        """Latent projection applied by every optimizer after its update (default: copy)."""
+        """Latent projection applied by every optimizer after its update (default: copy).
+
+        ``lr`` is the optimizer's current base learning rate (finite, > 0).
+        """
         w = self._check(w, "w", "post_step")
-        return self._out(self._post_step(w, float(lr)), w)
+        lr = check_positive(lr, "lr")
+        return self._out(self._post_step(w, lr), w)
 
     def hyperparams(self) -> dict:
-        """Constructor arguments and current annealed values."""
+        """Constructor keyword arguments that rebuild this pair in its current state.
+
+        ``get(pair.name, **pair.hyperparams())`` is an equal pair (``bnncore.io`` relies on
+        it). Annealed pairs add ``epoch`` and ``total`` once ``on_epoch`` has run; their
+        constructors accept both and replay that call.
+        """
         return {}
+
+    @classmethod
+    def from_functions(cls, F: Callable, B: Callable, dB: Callable | None = None, *,
+                       name: str = "custom", prox: Callable | None = None,
+                       validate: bool = True, **descriptors) -> QuantizerPair:
+        """A pair from plain callables: ``F`` (forward) and ``B`` (backward quantizer).
+
+        See ``bnncore.quantizers.custom.FunctionPair`` for the full contract
+        (shared/spec/quantizers_pcpp.md, Section 2.3).
+
+        Examples
+        --------
+        >>> pair = QuantizerPair.from_functions(lambda x: np.where(x >= 0, 1.0, -1.0), np.tanh)
+        >>> pair.backward(np.array([0.0]), np.array([2.0]))      # 2 * tanh'(0), central diff
+        array([2.])
+        """
+        from .custom import FunctionPair
+
+        return FunctionPair(F, B, dB, name=name, prox=prox, validate=validate, **descriptors)
 
     def surrogate(self) -> QuantizerPair:
         """The pair ``(B, B)``: what backprop assumes the network computed.
@@ -235,9 +263,10 @@ def register(factory, name: str | None = None, *, aliases=(), overwrite: bool = 
     Examples
     --------
     >>> from bnncore.quantizers import STE
-    >>> register(STE, "my_ste")
-    >>> get("my_ste").name
+    >>> register(STE, "my_ste", aliases=("mine",))
+    >>> get("mine").name
     'my_ste'
+    >>> unregister("my_ste")
     """
     if isinstance(factory, QuantizerPair):
         instance = factory
@@ -256,6 +285,22 @@ def register(factory, name: str | None = None, *, aliases=(), overwrite: bool = 
     _REGISTRY[key] = factory
     for alias in aliases:
         _ALIASES[alias.lower()] = key
+
+
+def unregister(name: str) -> None:
+    """Remove a canonical name and its aliases from the registry.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a registered canonical name.
+    """
+    key = name.lower() if isinstance(name, str) else name
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown quantizer {name!r}; available: {', '.join(available())}")
+    del _REGISTRY[key]
+    for alias in [a for a, target in _ALIASES.items() if target == key]:
+        del _ALIASES[alias]
 
 
 def get(name, **kwargs) -> QuantizerPair:

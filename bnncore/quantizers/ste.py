@@ -1,6 +1,6 @@
 """Straight-through pairs: the forward is ``sign``, the backward pretends it was ``B``.
 
-shared/spec/quantizers_pcpp.md, Sections 3.1-3.4.
+shared/spec/quantizers_pcpp.md, Sections 3.1-3.5.
 """
 
 from __future__ import annotations
@@ -124,3 +124,32 @@ class BNN(ClippedSTE):
     def _post_step(self, w, lr):
         c = self.clip_value
         return np.clip(w, -c, c)
+
+
+class ApproxSign(STE):
+    """Bi-Real Net's ApproxSign: ``F = sign``, ``B = A``, ``B'(w) = max(0, 2 - 2|w|)``.
+
+    ``A(w) = sign0(w) * m * (2 - m)`` with ``m = min(|w|, 1)``, the piecewise quadratic whose
+    derivative is Bi-Real's triangle (spec 3.5). The product form keeps ``sign(A(w)) =
+    sign(w)`` for tiny ``|w|``, where ``1 - (1 - m)^2`` would round to 0.
+
+    Examples
+    --------
+    >>> q = ApproxSign()
+    >>> q.B(np.array([-1.5, -0.5, 0.25, 1.0]))
+    array([-1.    , -0.75  ,  0.4375,  1.    ])
+    >>> q.dB(np.array([-1.5, -0.5, 0.0, 0.25]))
+    array([0. , 1. , 2. , 1.5])
+    """
+
+    name = "approxsign"
+    backward_bound = 2.0
+    knots = (0.0, -1.0, 1.0)
+
+    def _B(self, w):
+        m = np.minimum(np.abs(w), 1.0)
+        return np.sign(w) * m * (2.0 - m)
+
+    def _dB(self, w):
+        # 2 * (1 - min(|w|, 1)) cannot overflow for huge |w|, unlike 2 - 2|w|.
+        return 2.0 * (1.0 - np.minimum(np.abs(w), 1.0))
