@@ -68,7 +68,11 @@ class Sign(Layer):
     """
 
     def __init__(self, quantizer="clipped_ste") -> None:
-        self.quantizer = quantizers.get(quantizer)
+        pair = quantizers.get(quantizer)
+        if not pair.elementwise:
+            raise ValueError(f"Sign needs an elementwise quantizer pair: {pair.name!r} uses "
+                             f"tensor statistics (elementwise=False)")
+        self.quantizer = pair
 
     def quantizers(self) -> list:
         return [self.quantizer]

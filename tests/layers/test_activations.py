@@ -114,3 +114,14 @@ def test_bad_input(layer):
         layer.forward(np.array([["a"]]))
     with pytest.raises(ValueError, match="x must not be empty"):
         layer.forward(np.zeros((0, 3)))
+
+
+def test_sign_refuses_a_pair_with_tensor_statistics():
+    import pytest
+
+    from bnncore.layers import Sign
+    from bnncore.quantizers import get
+
+    with pytest.raises(ValueError, match="dorefa"):
+        Sign(get("dorefa", k=1))
+    assert Sign(get("dorefa", k=1, scale=1.0)).quantizer.elementwise
