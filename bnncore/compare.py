@@ -365,20 +365,21 @@ def plot(results: Sequence[RunResult], title: str = ""):
 
     rows = summarize(results)
     fig, (ax_curve, ax_bar) = plt.subplots(1, 2, figsize=(13, 4.5))
-    for row in rows:
+    colors = plt.cm.tab20(np.linspace(0, 1, max(len(rows), 2)))
+    for i, row in enumerate(rows):
         curves = [r.history.get("val_accuracy", []) for r in results
                   if r.method == row["method"]]
         n = min(len(c) for c in curves)
         if n:
             ax_curve.plot(np.arange(1, n + 1), np.mean([c[:n] for c in curves], axis=0),
-                          label=row["method"])
+                          label=row["method"], color=colors[i], ls=("-", "--", ":")[i % 3])
     ax_curve.set(xlabel="epoch", ylabel="validation accuracy (mean over seeds)",
                  title="learning curves")
     ax_curve.grid(alpha=0.3)
     ax_curve.legend(fontsize=7, ncol=2)
     names = [r["method"] for r in rows]
     ax_bar.bar(names, [r["test_accuracy_mean"] for r in rows],
-               yerr=[r["test_accuracy_std"] for r in rows], capsize=3, color="tab:blue")
+               yerr=[r["test_accuracy_std"] for r in rows], capsize=3, color=colors)
     lo = min(r["test_accuracy_mean"] - r["test_accuracy_std"] for r in rows)
     ax_bar.set(ylim=(max(0.0, lo - 0.05), 1.0), ylabel="test accuracy",
                title="final test accuracy (mean ± std)")
