@@ -172,8 +172,11 @@ def brute_force(X, y=None, hidden=None, *, max_n=20, theta=0, integer_features=F
                        inst.m, None, v)
 
 
-def encode_perceptron(X, y, encoding="seqcounter", theta=0):
+def encode_perceptron(X, y=None, encoding="seqcounter", theta=0, *, integer_features=False):
     """The consistency CNF of a binary perceptron; ``.decode(model)`` gives ``w``.
+
+    ``X`` may also be a validated instance (then ``y`` stays None); integer-valued
+    features (the PARTITION reduction) need ``integer_features=True``.
 
     Examples
     --------
@@ -183,7 +186,8 @@ def encode_perceptron(X, y, encoding="seqcounter", theta=0):
     """
     from .encode import encode_consistency
 
-    return encode_consistency(as_instance(X, y, theta=theta), encoding)
+    return encode_consistency(as_instance(X, y, theta=theta, integer_features=integer_features),
+                              encoding)
 
 
 def encode_bnn(X, y, hidden, output="majority", encoding="seqcounter", maxsat=False):

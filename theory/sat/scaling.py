@@ -152,6 +152,9 @@ def scaling(ns: Sequence[int], alpha: float | Sequence[float], seeds: Iterable[i
     alphas = (alpha,) if isinstance(alpha, numbers.Real) else tuple(alpha)
     seeds = list(seeds)
     labels = kw.pop("labels", ("planted", "random"))
+    unknown = set(kw) - {"methods", "encoding", "brute_max_n"}
+    if unknown:
+        raise TypeError(f"scaling() got unexpected keyword arguments {sorted(unknown)}")
     grid = dict(n_values=ns, alphas=alphas, labels=labels, reps=1)
     _check_grid(**grid, methods=kw.get("methods", METHODS))
     bar = _progress(len(seeds) * len(_cells(ns, alphas, labels, 1)), progress)
