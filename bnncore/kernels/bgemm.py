@@ -57,7 +57,12 @@ __all__ = ["bgemm", "binary_matmul"]
 TILE_M = 32  # rows of a per task
 TILE_N = 64  # rows of b per task
 TILE_WORDS = 256  # words per cache block (16384 bits)
-SERIAL_WORK = 1 << 16  # word pairs (M * N * words) below which one thread is used
+# Word pairs (M * N * words) below which one thread is used. Waking the pool costs more than
+# it saves for small products, and in a packed model the BLAS layers' spinning workers
+# hold the other core right after each float layer: the digits MLP's packed inference
+# (450 x 256 x 4 words) ran at 0.16x of the float path with 1 << 16 and 1.36x with 1 << 20,
+# while the 3 x 4096 binary MLP was unchanged (benchmarks/bench_inference.py).
+SERIAL_WORK = 1 << 20
 
 
 @njit(cache=True, inline="always")

@@ -65,9 +65,9 @@ def test_tails_and_word_tiles(m, k, n):
 
 
 def test_large_product_takes_parallel_path():
-    a, b = pm1_array((100, 1000), seed=3), pm1_array((1000, 90), seed=4)
-    assert 100 * 90 * 16 >= bgemm_module.SERIAL_WORK  # so bgemm_words picks prange
-    np.testing.assert_array_equal(binary_matmul(a, b), a.astype(np.int64) @ b)
+    a, b = pm1_array((130, 4000), seed=3), pm1_array((4000, 150), seed=4)
+    assert 130 * 150 * 63 >= bgemm_module.SERIAL_WORK  # so bgemm_words picks prange
+    np.testing.assert_array_equal(binary_matmul(a, b), a.astype(np.float64) @ b)
 
 
 def test_thread_count_does_not_change_result():
