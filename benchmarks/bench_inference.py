@@ -22,26 +22,13 @@ for _var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):   # full-speed BLAS for t
     os.environ.pop(_var, None)
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from _timing import calls_per_second as rate  # noqa: E402
 
 import bnncore as bc  # noqa: E402
 from bnncore.layers import BatchNorm1d, BinaryDense, Dense, Sequential, Sign  # noqa: E402
-
-
-def rate(fn, seconds: float) -> float:
-    """Best calls per second over 5 rounds, after a warm-up call."""
-    fn()
-    best = 0.0
-    for _ in range(5):
-        n, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds / 5:
-            fn()
-            n += 1
-        best = max(best, n / elapsed)
-    return best
 
 
 def wide_mlp(width: int = 4096, depth: int = 3, seed: int = 0) -> Sequential:

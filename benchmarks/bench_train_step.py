@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
+from _timing import calls_per_second
 from threadpoolctl import threadpool_limits
 
 import bnncore as bc
@@ -95,17 +95,8 @@ def torch_step(batch: int, seed: int = 0):
 
 
 def steps_per_second(step, seconds: float) -> float:
-    """Best of 5 rounds of repeated steps (after a warm-up)."""
-    for _ in range(5):
-        step()
-    best = 0.0
-    for _ in range(5):
-        n, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds / 5:
-            step()
-            n += 1
-        best = max(best, n / elapsed)
-    return best
+    """Best of 5 rounds of repeated steps (after 5 warm-up steps)."""
+    return calls_per_second(step, seconds, warmup=5)
 
 
 def main() -> None:

@@ -94,6 +94,16 @@ class FlipCounter:
             self.updates += p.size
 
 
+def _best_time(fn: Callable[[], object], repeats: int = 5) -> float:
+    """Shortest wall time of ``repeats`` calls of ``fn`` (the caller warms it up first)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def _packed_speedup(model, X: np.ndarray, repeats: int = 5) -> float | None:
     """Throughput ratio of the packed model over the float path on ``X`` (best of N)."""
     if not any(p.quantizer is not None for p in model.parameters()):
@@ -102,12 +112,7 @@ def _packed_speedup(model, X: np.ndarray, repeats: int = 5) -> float | None:
 
     def best(m):
         m.forward(X[:8], training=False)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            predict(m, X)
-            times.append(time.perf_counter() - start)
-        return min(times)
+        return _best_time(lambda: predict(m, X), repeats)
 
     return best(model) / best(packed)
 
@@ -165,12 +170,7 @@ def run_gft(spec: RunSpec) -> RunResult:
 
     def best(packed: bool) -> float:
         model.predict(Xte[:8], packed=packed)
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            model.predict(Xte, packed=packed)
-            times.append(time.perf_counter() - start)
-        return min(times)
+        return _best_time(lambda: model.predict(Xte, packed=packed))
 
     sizes = [(Xtr.shape[1], 256), (256, int(ytr.max()) + 1)]
     return RunResult(method=spec.method, seed=spec.seed,

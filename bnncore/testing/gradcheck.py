@@ -38,8 +38,10 @@ def _swap_activation_pairs(layer) -> None:
         _swap_activation_pairs(child)
 
 
-def _numeric(f, arr: np.ndarray, eps: float) -> np.ndarray:
-    grad = np.zeros_like(arr)
+def numeric_grad(f, arr: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences (float64) of the scalar ``f()`` w.r.t. ``arr``, perturbed in place
+    and restored entry by entry."""
+    grad = np.zeros_like(arr, dtype=np.float64)
     flat, gflat = arr.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         old = flat[i]
@@ -127,7 +129,7 @@ def gradcheck(layer_or_fn, x, eps: float = 1e-6, rng=None, *, floor: float = 1e-
     details = {}
     for name in names:
         target = x if name == "x" else params[name].data
-        numeric = _numeric(loss, target, eps)
+        numeric = numeric_grad(loss, target, eps)
         max_abs = float(np.abs(numeric).max()) if numeric.size else 0.0
         err = float(np.abs(analytic[name] - numeric).max()) / max(max_abs, floor)
         details[name] = {"error": err, "max_abs": max_abs}
