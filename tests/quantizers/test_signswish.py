@@ -118,3 +118,27 @@ def test_bnnpp_descriptors_follow_beta():
     q.on_epoch(9, 10)
     assert q.beta == 100.0 and q.backward_bound == 100.0
     assert q.hyperparams() == {"beta": 5.0, "beta_end": 100.0, "epoch": 9, "total": 10}
+
+
+@pytest.mark.parametrize("beta", [1.0, 5.0, 10.0, 20.0])
+def test_float32_signswish_grad_matches_float64(beta):
+    # docs/quantizers.md, "SignSwish in float32": 1 - t^2 is computed as 4e/(1+e)^2.
+    x = np.linspace(-3, 3, 2001)
+    v = signswish_grad(x, beta)
+    v32 = signswish_grad(x.astype(np.float32), beta)
+    assert v32.dtype == np.float32
+    err = np.abs(v32.astype(np.float64) - v)
+    assert np.all(err <= 1e-6 * np.maximum(1.0, np.abs(v)))
+
+
+@pytest.mark.parametrize("beta", [1.0, 5.0, 20.0])
+def test_float32_signswish_tails_match_float64(beta):
+    # |beta x| in [7, 20]: t = tanh(z/2) rounds to 1 in float32, so 1 - t*t would cancel
+    # (the old form gave SS' up to 13x too large there).
+    z = np.concatenate([np.linspace(7, 20, 1301), -np.linspace(7, 20, 1301)])
+    x32 = (z / beta).astype(np.float32)
+    x = x32.astype(np.float64)                        # the same points in both precisions
+    for f in (signswish_grad, signswish):
+        v, v32 = f(x, beta), f(x32, beta)
+        assert v32.dtype == np.float32
+        np.testing.assert_allclose(v32, v, rtol=1e-5, atol=0)
