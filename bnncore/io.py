@@ -1,7 +1,17 @@
-"""Save and load models as ``.npz`` files: JSON architecture + arrays + a format version.
+"""Save and load every model bnncore trains, as ``.npz`` files: JSON header + arrays.
+
+Two kinds of model are stored (the header's ``kind``):
+
+- ``"layers"``: a ``Layer`` model (``Sequential`` of float, binary or packed layers; what
+  ``fit`` and ``FSGTrainer`` train): the architecture as JSON, parameters and buffers as
+  arrays named ``"<path>/<attribute>"``; a packed layer also stores its words, which are
+  re-derived from the latent weights on load and compared.
+- ``"fully_binary_mlp"``: GFT's ``FullyBinaryMLP`` (``int8`` weights, integer biases), the
+  arrays of its ``to_dict()``.
 
 Files are read with ``allow_pickle=False``: loading a model never executes code. A file
-that is truncated, corrupted or not a bnncore model raises ``ValueError`` naming it.
+that is truncated, corrupted, not a bnncore model, of another kind than ``expected``, or
+written by a newer format version raises ``ValueError`` naming it.
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ from . import quantizers
 from .layers.base import Layer
 from .params import Parameter
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2 adds "kind"; version-1 files (layer models) still load
 _MAGIC = "bnncore-model"
+KINDS = ("layers", "fully_binary_mlp")
 
 
 def _children(layer: Layer) -> list[Layer]:
@@ -49,8 +60,27 @@ def _arrays(layer: Layer, prefix: str, out: dict) -> None:
         _arrays(kid, f"{prefix}.{i}" if prefix else str(i), out)
 
 
-def save(model: Layer, path: str | os.PathLike) -> None:
+def _kind_of(model) -> str:
+    if isinstance(model, Layer):
+        return "layers"
+    if type(model).__name__ == "FullyBinaryMLP":
+        from .gft.model import FullyBinaryMLP  # GFT's package loads on demand
+
+        if isinstance(model, FullyBinaryMLP):
+            return "fully_binary_mlp"
+    raise TypeError(f"model must be a bnncore Layer or a FullyBinaryMLP, got "
+                    f"{type(model).__name__}")
+
+
+def save(model, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` (an ``.npz`` file, written exactly at ``path``).
+
+    Parameters
+    ----------
+    model : Layer or FullyBinaryMLP
+        Any model bnncore trains: a ``Sequential`` (float, binary or packed) or GFT's
+        ``FullyBinaryMLP``.
+    path : str or os.PathLike
 
     Examples
     --------
@@ -62,11 +92,14 @@ def save(model: Layer, path: str | os.PathLike) -> None:
     >>> bool((load(f)[0].weight.data == m[0].weight.data).all())
     True
     """
-    if not isinstance(model, Layer):
-        raise TypeError(f"model must be a bnncore Layer, got {type(model).__name__}")
-    arrays: dict[str, np.ndarray] = {}
-    _arrays(model, "", arrays)
-    header = {"magic": _MAGIC, "version": FORMAT_VERSION, "architecture": _describe(model)}
+    kind = _kind_of(model)
+    header = {"magic": _MAGIC, "version": FORMAT_VERSION, "kind": kind}
+    if kind == "layers":
+        arrays: dict[str, np.ndarray] = {}
+        _arrays(model, "", arrays)
+        header["architecture"] = _describe(model)
+    else:
+        arrays = {key: np.asarray(value) for key, value in model.to_dict().items()}
     with open(path, "wb") as fh:
         np.savez(fh, __header__=np.array(json.dumps(header)), **arrays)
 
@@ -88,16 +121,29 @@ def _build(node: dict, where: str) -> Layer:
     return cls(**config)
 
 
-def load(path: str | os.PathLike) -> Layer:
+def load(path: str | os.PathLike, expected: type | None = None):
     """Read a model written by ``save``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    expected : type, optional
+        The class the caller expects (e.g. ``Sequential`` or ``FullyBinaryMLP``); a file
+        holding another kind of model is refused.
+
+    Returns
+    -------
+    Layer or FullyBinaryMLP
+        Predictions equal those of the saved model.
 
     Raises
     ------
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a readable bnncore model (truncated, corrupted, foreign, or of
-        an unknown format version); the message names the file.
+        If the file is not a readable bnncore model (truncated, corrupted, foreign, of a
+        newer or unknown format version, or not an ``expected`` model); the message names
+        the file.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -115,26 +161,50 @@ def load(path: str | os.PathLike) -> Layer:
         header = json.loads(str(arrays.pop("__header__")))
         if not isinstance(header, dict) or header.get("magic") != _MAGIC:
             raise ValueError("missing bnncore header")
-        if header.get("version") != FORMAT_VERSION:
-            raise ValueError(f"format version {header.get('version')} is not supported "
-                             f"(this bnncore reads version {FORMAT_VERSION})")
-        architecture = header["architecture"]
-        model = _build(architecture, "")
-        _restore(model, "", arrays)
-        _repack(model, architecture)   # re-derives packed words from the latents
-        expected: dict[str, np.ndarray] = {}
-        _arrays(model, "", expected)
-        if set(expected) != set(arrays):
-            missing, extra = set(expected) - set(arrays), set(arrays) - set(expected)
-            raise ValueError(f"arrays do not match the architecture (missing {sorted(missing)}, "
-                             f"unexpected {sorted(extra)})")
-        for key in expected:
-            if key.endswith(("/packed_words", "/packed_n")) and not np.array_equal(
-                    expected[key], arrays[key]):
-                raise ValueError(f"packed array {key} does not match the stored weights")
+        version = header.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and \
+                version > FORMAT_VERSION:
+            raise ValueError(f"it was written by a newer bnncore (format version {version}); "
+                             f"this bnncore reads versions 1 to {FORMAT_VERSION}: upgrade it")
+        if version not in (1, FORMAT_VERSION):
+            raise ValueError(f"format version {version!r} is not supported "
+                             f"(this bnncore reads versions 1 to {FORMAT_VERSION})")
+        kind = header.get("kind", "layers")
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r} (known: {', '.join(KINDS)})")
+        if kind == "fully_binary_mlp":
+            model = _load_fully_binary_mlp(arrays)
+        else:
+            model = _load_layers(header["architecture"], arrays)
+        if expected is not None and not isinstance(model, expected):
+            raise ValueError(f"it holds a {type(model).__name__} ({kind!r} model), "
+                             f"not a {expected.__name__}")
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path!r} is not a valid bnncore model file: {exc}") from exc
     return model
+
+
+def _load_layers(architecture: dict, arrays: dict) -> Layer:
+    model = _build(architecture, "")
+    _restore(model, "", arrays)
+    _repack(model, architecture)   # re-derives packed words from the latents
+    stored: dict[str, np.ndarray] = {}
+    _arrays(model, "", stored)
+    if set(stored) != set(arrays):
+        missing, extra = set(stored) - set(arrays), set(arrays) - set(stored)
+        raise ValueError(f"arrays do not match the architecture (missing {sorted(missing)}, "
+                         f"unexpected {sorted(extra)})")
+    for key in stored:
+        if key.endswith(("/packed_words", "/packed_n")) and not np.array_equal(
+                stored[key], arrays[key]):
+            raise ValueError(f"packed array {key} does not match the stored weights")
+    return model
+
+
+def _load_fully_binary_mlp(arrays: dict):
+    from .gft.model import FullyBinaryMLP
+
+    return FullyBinaryMLP.from_dict(arrays)
 
 
 def _repack(layer: Layer, node: dict) -> None:

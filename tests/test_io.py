@@ -137,7 +137,7 @@ def test_files_are_written_exactly_at_path_and_pickle_free(tmp_path):
 
 
 def test_save_bad_model(tmp_path):
-    with pytest.raises(TypeError, match="model must be a bnncore Layer, got dict"):
+    with pytest.raises(TypeError, match="model must be a bnncore Layer or a FullyBinaryMLP, got dict"):
         io.save({"w": np.ones(2)}, tmp_path / "x.npz")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..flips import is_binarized
 from ..params import Parameter
 from .activations import Sign
 from .base import Layer
@@ -134,6 +135,22 @@ class Sequential(Layer):
                 x = layer._forward(x, False)
         return x
 
+    def nbytes(self, packed: bool = False) -> int:
+        """Bytes of the parameters: all float32, or with the binarized weights packed.
+
+        ``packed=True`` counts each binarized weight of ``out`` rows of ``fan_in`` as
+        ``out * ceil(fan_in / 64) * 8`` bytes (64 weights per ``uint64``) and every other
+        parameter as float32; the totals of :meth:`summary`.
+
+        Examples
+        --------
+        >>> from bnncore.layers import BinaryDense
+        >>> m = Sequential(BinaryDense(100, 3, bias=False, rng=0))
+        >>> m.nbytes(), m.nbytes(packed=True)
+        (1200, 48)
+        """
+        return sum(_memory(layer)[2 if packed else 1] for layer in self.layers)
+
     def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         """A table of each layer's output shape, parameter count and binary weight count.
 
@@ -191,7 +208,7 @@ def _memory(layer: Layer) -> tuple[int, int, int, str]:
     note = ""
     for p in layer.parameters():
         fb += 4 * p.size
-        if p.quantizer is not None and p.quantizer.binary_target and p.data.ndim >= 2:
+        if is_binarized(p):
             rows, fan_in = p.data.shape[0], p.size // p.data.shape[0]
             words = -(-fan_in // 64)
             binary += p.size
