@@ -1,8 +1,9 @@
 """``FlipTracker``: sign flips, silent weights and gradient/weight ratios of binarized weights.
 
-A callback for ``fit`` (shared/spec/ovsw.md Section 5) that observes the latent weights of
+A callback for ``fit`` (docs/ovsw.md, section "FlipTracker") that observes the latent weights of
 every binarized layer after each optimizer step. A flip of weight ``i`` at step ``t`` means
-that ``sign(w_i)`` after the step differs from ``sign(w_i)`` before it (``sign(0) = +1``);
+that ``sign(w_i)`` after the step differs from ``sign(w_i)`` before it (``sign(0) = +1``,
+``bnncore.flips.sign_flips``);
 for binary-target pairs this is a flip of the deployed binary network. The tracker is
 independent of SAD and runs on plain STE baselines too; its flip EMA follows SAD's rule,
 so with ``init="zeros"`` for both, its EMA after step ``t`` equals SAD's at call ``t + 1``.
@@ -13,14 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_int, check_positive
-from .optim.ovsw import (
-    channel_ratios,
-    check_init,
-    check_momentum,
-    select_targets,
-    sign_flips,
-    update_flip_ema,
-)
+from .flips import check_init, check_momentum, select_targets, sign_flips, update_flip_ema
+from .optim.ags import channel_ratios
 from .params import Parameter
 
 
@@ -30,9 +25,10 @@ class FlipTracker:
     Parameters
     ----------
     params : model, sequence of Parameter, or None
-        Anything with ``.parameters()`` (the issue's ``FlipTracker(model)``) or a list of
-        Parameters; the binarized weights among them are tracked (spec Section 1). None:
-        take them from the model ``fit`` passes to ``on_train_begin``.
+        Anything with ``.parameters()`` (``FlipTracker(model)``) or a list of
+        Parameters; the binarized weights among them are tracked
+        (``bnncore.flips.is_binarized``). None: take them from the model ``fit`` passes
+        to ``on_train_begin``.
     momentum, threshold, init
         The flip EMA and the silence rule, as in ``SAD`` (``s < threshold`` is silent).
 
@@ -193,9 +189,10 @@ class FlipTracker:
                              max_count: int | None = None) -> np.ndarray:
         """``counts[k]`` = number of weights that flipped exactly ``k`` times.
 
-        A reconstructed definition (the paper's sign-flip histogram was not available, spec
-        5.2). Length ``max(flip_count) + 1``; with ``max_count``, length ``max_count + 1``
-        and the last bin counts the weights with ``>= max_count`` flips.
+        A reconstructed definition (the paper's sign-flip histogram was not available;
+        docs/ovsw.md, section "FlipTracker"). Length ``max(flip_count) + 1``; with
+        ``max_count``, length ``max_count + 1`` and the last bin counts the weights with
+        ``>= max_count`` flips.
         """
         self._require_start("flip_count_histogram")
         counts = self._gather(self.flip_count, name).astype(np.int64)
@@ -210,7 +207,8 @@ class FlipTracker:
         """Histogram of latent values, all weights and the never-flipped ones in the same bins.
 
         A reconstructed "where are the silent weights" plot (the paper's figure was not
-        available, spec 5.2): silent weights sit in the tails of the initial distribution.
+        available; docs/ovsw.md, section "FlipTracker"): silent weights sit in the tails of
+        the initial distribution.
 
         Parameters
         ----------
@@ -240,7 +238,9 @@ class FlipTracker:
 
     def never_flipped_by_magnitude(self, name: str | None = None,
                                    n_bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Never-flipped fraction per quantile bin of ``|w_0|`` (check C2 of spec 6.2).
+        """Never-flipped fraction per quantile bin of ``|w_0|``.
+
+        Check C2 of docs/ovsw.md, section "Checks on digits".
 
         Returns
         -------

@@ -1,6 +1,6 @@
 """``Optimizer``: the update loop every method shares (transforms -> update -> post_step).
 
-One ``step()`` (shared/spec/ovsw.md Section 2.2):
+One ``step()`` (docs/ovsw.md, section "Which parameters, and when"):
 
 1. every gradient transform ``tr(params)`` rewrites ``p.grad`` in place (AGS, SAD, ...);
 2. the optimizer's own rule updates ``p.data`` (weight decay, momentum, Adam moments);
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .._validation import check_positive
+from .._validation import check_finite, check_positive
 from ..params import Parameter
 
 
@@ -85,3 +85,25 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, n_params={len(self.params)})"
+
+
+def checked_grad(owner: str, name: str, p: Parameter) -> np.ndarray:
+    """``p.grad`` for a gradient transform: present, of ``p``'s shape and finite.
+
+    ``owner`` (``"AGS"``, ``"SAD"``) and ``name`` (the target's name) go into the messages.
+
+    Examples
+    --------
+    >>> p = Parameter(np.ones((2, 2)), "w")
+    >>> checked_grad("AGS", "w", p)
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    g = p.grad
+    if g is None:
+        raise ValueError(f"{owner}: parameter {name!r} has no gradient (grad is None)")
+    if g.shape != p.data.shape:
+        raise ValueError(f"{owner}: parameter {name!r} has grad of shape {g.shape} "
+                         f"but data of shape {p.data.shape}")
+    check_finite(g, f"{owner}: gradient of {name!r}")
+    return g

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bnncore.optim.ags import channel_ratios
 from threadpoolctl import threadpool_limits
 
 import bnncore as bc
 from bnncore.diagnostics import FlipTracker
 from bnncore.layers import BatchNorm1d, BinaryDense, Dense, Sequential, Sign
 from bnncore.optim import AGS, SAD, SGD
-from bnncore.optim.ovsw import channel_ratios
 
 DELTA, EPS_G = 0.04, 1e-6
 
