@@ -3,7 +3,9 @@
 Each run is described by a :class:`RunSpec` (method, dataset, model, epochs, seed) and
 returns a :class:`RunResult`; runs are independent and fully seeded, so running them in
 parallel processes (``jobs > 1``) gives the same numbers as running them one by one
-(except wall times).
+(except wall times). A method only says how its trainer and data are built (its
+*set-up*); training, flip counting, accuracy, sizes and speed are measured by one
+function, :func:`run`, for all of them.
 
 Methods:
 
@@ -27,7 +29,8 @@ import numpy as np
 
 from . import data, losses, models, optim, quantizers
 from ._validation import check_int
-from .train import evaluate, fit, predict
+from .flips import FlipCounter, binary_tensors
+from .train import GradientTrainer, Trainer, predict
 
 DEFAULT_METHODS = ("ste", "clipped_ste", "approxsign", "bnn", "bnn+", "bnn++", "proxquant",
                    "binaryrelax", "ags+sad", "gft", "fsg", "float")
@@ -45,6 +48,10 @@ class RunSpec:
     seed: int = 0
     batch_size: int = 64
     subset: int | None = None          # fashion-mnist only: training samples kept
+    optimizer: str | None = None       # gradient methods and fsg: "adam" or "sgd"
+    lr: float | None = None            # None: the method's default
+    ags: float | None = None           # OvSW AGS delta added to a gradient method
+    sad: float | None = None           # OvSW SAD gamma added to a gradient method
 
 
 @dataclass
@@ -54,7 +61,7 @@ class RunResult:
     method: str
     seed: int
     test_accuracy: float
-    sign_flips: int                    # changes of a binary weight's sign over training
+    sign_flips: int                    # changes of a binary weight's sign, counted per step
     float_updates: int                 # latent float weight updates (0 for GFT)
     seconds_per_epoch: float
     float_bytes: int                   # model parameters as float32
@@ -73,25 +80,103 @@ def load(dataset: str, model: str, seed: int, subset: int | None = None):
     raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
 
 
-class FlipCounter:
-    """Callback: counts sign changes of every binarized weight after each optimizer step."""
+# -- what differs between methods: how the trainer and its data are built ------------------
 
-    def __init__(self, params) -> None:
-        self.params = [p for p in params
-                       if p.quantizer is not None and p.quantizer.binary_target
-                       and p.data.ndim >= 2]
-        self.flips = 0
-        self.updates = 0
 
-    def on_train_begin(self, model) -> None:
-        self._signs = [p.data >= 0 for p in self.params]
+def _no_options(spec: RunSpec, *names: str) -> None:
+    given = [n for n in names if getattr(spec, n) is not None]
+    if given:
+        raise ValueError(f"{spec.method} takes no {'/'.join(given)} setting")
 
-    def on_step_end(self, step: int) -> None:
-        for i, p in enumerate(self.params):
-            now = p.data >= 0
-            self.flips += int(np.count_nonzero(now != self._signs[i]))
-            self._signs[i] = now
-            self.updates += p.size
+
+def gradient_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
+    """A float or binary model trained with gradients.
+
+    Adam 1e-3 by default; ``ags+sad`` is the ``ste`` model with per-channel scale and SGD
+    0.05 (momentum 0.9) with OvSW's digits preset; ``spec.ags``/``spec.sad`` add AGS/SAD
+    (in that order) to any binary method.
+    """
+    Xtr, ytr, Xte, yte = load(spec.dataset, spec.model, spec.seed, spec.subset)
+    shape = Xtr.shape[1:]
+    build = models.mlp if spec.model == "mlp" else models.cnn
+    kwargs = ({"in_features": shape[0]} if spec.model == "mlp"
+              else {"in_channels": shape[0], "image_size": shape[1]})
+    if spec.method == "ags+sad":
+        _no_options(spec, "ags", "sad")
+        model = build("ste", channel_scale=True, rng=spec.seed, **kwargs)
+        transforms, default = optim.ovsw(), "sgd"
+    else:
+        model = build(spec.method, rng=spec.seed, **kwargs)
+        transforms, default = [], "adam"
+        if spec.ags is not None:
+            transforms.append(optim.AGS(delta=spec.ags))
+        if spec.sad is not None:
+            transforms.append(optim.SAD(gamma=spec.sad))
+        if transforms and spec.method == "float":
+            raise ValueError("AGS/SAD act on binarized weights: choose a binary method")
+    name = spec.optimizer or default
+    if name == "sgd":
+        opt = optim.SGD(model.parameters(), lr=0.05 if spec.lr is None else spec.lr,
+                        momentum=0.9, transforms=transforms)
+    elif name == "adam":
+        opt = optim.Adam(model.parameters(), lr=1e-3 if spec.lr is None else spec.lr,
+                         transforms=transforms)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
+    trainer = GradientTrainer(model, losses.SoftmaxCrossEntropy(), opt)
+    return trainer, (Xtr, ytr), (Xte, yte)
+
+
+def gft_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
+    """Gradient-free training of the fully binary twin (binarized inputs, ±1 weights)."""
+    from .gft import FullyBinaryMLP, GFTTrainer, binarize
+
+    if spec.model != "mlp":
+        raise ValueError("gft trains a fully binary MLP: use --model mlp")
+    _no_options(spec, "optimizer", "lr", "ags", "sad")
+    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
+    model = FullyBinaryMLP((Xtr.shape[1], 256, int(ytr.max()) + 1), rng=spec.seed)
+    trainer = GFTTrainer(model, k0=0.001, k_min=0, margin=16, rng=spec.seed + 1000)
+    return trainer, (binarize(Xtr, 0.5), ytr), (binarize(Xte, 0.5), yte)
+
+
+def fsg_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
+    """Fast-and-slow gradient generation on its own task model (docs/fsg.md, "Digits").
+
+    The slow-net scans the history of every binary weight, so its cost grows with their
+    number: FSG runs on a 64-32-10 binary MLP (2,368 binary weights, ReLU activations),
+    not on the 65,536-weight hidden layer of the other methods' MLP. Digits only, for the
+    same reason.
+    """
+    from .fsg import FSGTrainer
+    from .fsg.ablation import digits_task_model
+
+    if spec.model != "mlp" or spec.dataset != "digits":
+        raise ValueError("fsg runs on its digits task model in compare: use --dataset digits "
+                         "--model mlp")
+    _no_options(spec, "ags", "sad")
+    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
+    trainer = FSGTrainer(digits_task_model(spec.seed), losses.SoftmaxCrossEntropy(),
+                         lr=1e-2 if spec.lr is None else spec.lr,
+                         task_optimizer=spec.optimizer or "adam")
+    return trainer, (Xtr, ytr), (Xte, yte)
+
+
+#: method name -> set-up (gradient methods are resolved through the quantizer registry).
+SETUPS: dict[str, Callable[[RunSpec], tuple]] = {"gft": gft_setup, "fsg": fsg_setup}
+
+
+def setup_for(method: str) -> Callable[[RunSpec], tuple]:
+    """The function that builds ``method``'s trainer; ValueError lists the known methods."""
+    if method in SETUPS:
+        return SETUPS[method]
+    if method in ("float", "ags+sad") or method in quantizers.available():
+        return gradient_setup
+    known = sorted({"float", "ags+sad", *SETUPS, *quantizers.available()})
+    raise ValueError(f"unknown method {method!r}; available: {', '.join(known)}")
+
+
+# -- what every method shares: one run, measured the same way ------------------------------
 
 
 def _best_time(fn: Callable[[], object], repeats: int = 5) -> float:
@@ -104,133 +189,45 @@ def _best_time(fn: Callable[[], object], repeats: int = 5) -> float:
     return min(times)
 
 
-def _packed_speedup(model, X: np.ndarray, repeats: int = 5) -> float | None:
-    """Throughput ratio of the packed model over the float path on ``X`` (best of N)."""
-    if not any(p.quantizer is not None for p in model.parameters()):
+def packed_speedup(model, X: np.ndarray, repeats: int = 5) -> float | None:
+    """Inference throughput of ``model.pack()`` over ``model.unpack()`` on ``X`` (best of N).
+
+    None when the model has no binary weights, or when its packed path does not apply
+    (XNOR-popcount needs ±1 inputs at every binary layer; FSG's task model feeds real
+    pixels to its first one).
+    """
+    if not binary_tensors(model):
         return None
     packed = copy.deepcopy(model).pack()
+    try:
+        packed.forward(X[:8], training=False)
+    except ValueError:
+        return None
+    reference = copy.deepcopy(model).unpack()
 
     def best(m):
         m.forward(X[:8], training=False)
         return _best_time(lambda: predict(m, X), repeats)
 
-    return best(model) / best(packed)
-
-
-def _memory(model) -> tuple[int, int]:
-    from .layers.sequential import _memory as layer_memory
-
-    fb = pb = 0
-    for layer in model:
-        _, f, p, _ = layer_memory(layer)
-        fb, pb = fb + f, pb + p
-    return fb, pb
-
-
-def run_gradient(spec: RunSpec) -> RunResult:
-    """Train a float or binary model with a gradient method (Adam; SGD + AGS/SAD)."""
-    Xtr, ytr, Xte, yte = load(spec.dataset, spec.model, spec.seed, spec.subset)
-    shape = Xtr.shape[1:]
-    build = models.mlp if spec.model == "mlp" else models.cnn
-    kwargs = ({"in_features": shape[0]} if spec.model == "mlp"
-              else {"in_channels": shape[0], "image_size": shape[1]})
-    if spec.method == "ags+sad":
-        model = build("ste", channel_scale=True, rng=spec.seed, **kwargs)
-        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, transforms=optim.ovsw())
-    else:
-        model = build(spec.method, rng=spec.seed, **kwargs)
-        opt = optim.Adam(model.parameters(), lr=1e-3)
-    counter = FlipCounter(model.parameters())
-    loss = losses.SoftmaxCrossEntropy()
-    hist = fit(model, loss, opt, (Xtr, ytr), val=(Xte, yte), epochs=spec.epochs,
-               batch_size=spec.batch_size, seed=spec.seed, callbacks=[counter],
-               progress=False)
-    fb, pb = _memory(model)
-    return RunResult(method=spec.method, seed=spec.seed,
-                     test_accuracy=evaluate(model, (Xte, yte))["accuracy"],
-                     sign_flips=counter.flips if counter.params else 0,
-                     float_updates=counter.updates if counter.params else 0,
-                     seconds_per_epoch=float(np.mean(hist.seconds)), float_bytes=fb,
-                     packed_bytes=pb, packed_speedup=_packed_speedup(model, Xte),
-                     history=hist.to_dict())
-
-
-def run_gft(spec: RunSpec) -> RunResult:
-    """Gradient-free training of the fully binary twin (binarized inputs, ±1 weights)."""
-    from .gft import FullyBinaryMLP, GFTTrainer, binarize
-
-    if spec.model != "mlp":
-        raise ValueError("gft trains a fully binary MLP: use --model mlp")
-    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
-    Xtr, Xte = binarize(Xtr, 0.5), binarize(Xte, 0.5)
-    model = FullyBinaryMLP((Xtr.shape[1], 256, int(ytr.max()) + 1), rng=spec.seed)
-    trainer = GFTTrainer(model, k0=0.001, k_min=0, margin=16, rng=spec.seed + 1000)
-    hist = trainer.fit((Xtr, ytr), val=(Xte, yte), epochs=spec.epochs,
-                       batch_size=spec.batch_size, seed=spec.seed, progress=False)
-
-    def best(packed: bool) -> float:
-        model.predict(Xte[:8], packed=packed)
-        return _best_time(lambda: model.predict(Xte, packed=packed))
-
-    sizes = [(Xtr.shape[1], 256), (256, int(ytr.max()) + 1)]
-    return RunResult(method=spec.method, seed=spec.seed,
-                     test_accuracy=float(np.mean(model.predict(Xte) == yte)),
-                     sign_flips=int(sum(hist.extra["flips"])), float_updates=0,
-                     seconds_per_epoch=float(np.mean(hist.seconds)),
-                     float_bytes=4 * model.n_weights(),
-                     packed_bytes=sum(o * -(-i // 64) * 8 for i, o in sizes),
-                     packed_speedup=best(False) / best(True), history=hist.to_dict())
-
-
-def run_fsg(spec: RunSpec) -> RunResult:
-    """Fast-and-slow gradient generation on the spec's task model (shared/spec/fsg.md 8).
-
-    The slow-net scans the history of every binary weight, so its cost grows with their
-    number: FSG runs on its own 64-32-10 binary MLP (2,368 binary weights, ReLU
-    activations), not on the 65,536-weight hidden layer of the other methods' MLP. Digits
-    only, for the same reason.
-    """
-    from .fsg import FSGTrainer
-    from .fsg.ablation import digits_task_model
-
-    if spec.model != "mlp" or spec.dataset != "digits":
-        raise ValueError("fsg runs on its digits task model in compare: use --dataset digits "
-                         "--model mlp")
-    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
-    model = digits_task_model(spec.seed)
-    trainer = FSGTrainer(model, lr=1e-2, seed=spec.seed)
-    counter = FlipCounter(model.parameters())
-    counter.on_train_begin(model)
-    hist = trainer.fit((Xtr, ytr), val=(Xte, yte), epochs=spec.epochs,
-                       batch_size=spec.batch_size, progress=False)
-    counter.on_step_end(0)   # FSG has no step callback: counts net sign changes per weight
-    steps = spec.epochs * -(-len(ytr) // spec.batch_size)
-    fb, pb = _memory(model)
-    return RunResult(method=spec.method, seed=spec.seed,
-                     test_accuracy=trainer.evaluate(Xte, yte)[1],
-                     sign_flips=counter.flips,
-                     float_updates=steps * sum(p.size for p in counter.params),
-                     seconds_per_epoch=float(np.mean(hist.seconds)), float_bytes=fb,
-                     packed_bytes=pb, packed_speedup=None, history=hist.to_dict())
-
-
-#: method name -> runner (gradient methods are resolved through the quantizer registry).
-RUNNERS: dict[str, Callable[[RunSpec], RunResult]] = {"gft": run_gft, "fsg": run_fsg}
-
-
-def runner_for(method: str) -> Callable[[RunSpec], RunResult]:
-    """The function that trains ``method``; raises ValueError listing the known methods."""
-    if method in RUNNERS:
-        return RUNNERS[method]
-    if method in ("float", "ags+sad") or method in quantizers.available():
-        return run_gradient
-    known = sorted({"float", "ags+sad", *RUNNERS, *quantizers.available()})
-    raise ValueError(f"unknown method {method!r}; available: {', '.join(known)}")
+    return best(reference) / best(packed)
 
 
 def run(spec: RunSpec) -> RunResult:
-    """Run one spec (a top-level function, so process pools can pickle it)."""
-    return runner_for(spec.method)(spec)
+    """Build ``spec.method``'s trainer, train it, measure it (a top-level function, so process
+    pools can pickle it). Every method is measured by the same code: flips per step with
+    ``FlipCounter``, accuracy with ``trainer.evaluate``, sizes with ``model.nbytes``."""
+    trainer, train, test = setup_for(spec.method)(spec)
+    counter = FlipCounter()
+    hist = trainer.fit(train, val=test, epochs=spec.epochs, batch_size=spec.batch_size,
+                       seed=spec.seed, callbacks=[counter], progress=False)
+    model = trainer.model
+    return RunResult(method=spec.method, seed=spec.seed,
+                     test_accuracy=trainer.evaluate(test)["accuracy"],
+                     sign_flips=counter.total, float_updates=counter.latent_updates,
+                     seconds_per_epoch=float(np.mean(hist.seconds)),
+                     float_bytes=model.nbytes(packed=False),
+                     packed_bytes=model.nbytes(packed=True),
+                     packed_speedup=packed_speedup(model, test[0]), history=hist.to_dict())
 
 
 def run_one_thread(spec: RunSpec) -> RunResult:
@@ -281,7 +278,7 @@ def compare(methods: Sequence[str] = DEFAULT_METHODS, dataset: str = "digits",
     if model not in ("mlp", "cnn"):
         raise ValueError(f"model must be 'mlp' or 'cnn', got {model!r}")
     for m in methods:
-        runner_for(m)
+        setup_for(m)
     specs = [RunSpec(m, dataset, model, epochs, s, subset=subset)
              for m in methods for s in range(seeds)]
     bar = tqdm(total=len(specs), desc="compare", disable=not progress)

@@ -45,20 +45,22 @@ def test_outputs_match_the_summary(tmp_path, capsys):
     assert saved["summary"][1]["packed_speedup"] is None          # float model: no packing
 
 
-def test_flip_counter_counts_sign_changes():
-    from bnncore.params import Parameter
-    from bnncore.quantizers import get
+def test_every_method_is_measured_the_same_way():
+    """One run function for all: flips per step, trainer.evaluate, model.nbytes."""
+    from bnncore.flips import FlipCounter
 
-    p = Parameter(np.array([[0.5, -0.2], [0.1, 0.3]]), quantizer=get("ste"))
-    counter = compare.FlipCounter([p, Parameter(np.ones(2))])   # the float one is ignored
-    counter.on_train_begin(None)
-    p.data[0, 0], p.data[1, 1] = -0.1, 0.0      # one flip: 0.3 -> 0.0 keeps sign(0) = +1
-    p.data[0, 1] = -0.3                         # same sign: no flip
-    counter.on_step_end(1)
-    assert counter.flips == 1
-    p.data[1, 1] = -1e-9                        # 0.0 -> negative: a flip
-    counter.on_step_end(2)
-    assert counter.flips == 2 and counter.updates == 2 * 4
+    for method in ("ste", "gft", "fsg"):
+        spec = compare.RunSpec(method, epochs=1, seed=0)
+        trainer, train, test = compare.setup_for(method)(spec)
+        counter = FlipCounter()
+        trainer.fit(train, val=test, epochs=1, seed=0, callbacks=[counter], progress=False)
+        result = compare.run(spec)
+        assert result.sign_flips == counter.total > 0
+        assert result.test_accuracy == trainer.evaluate(test)["accuracy"]
+        steps = -(-len(train[1]) // spec.batch_size)
+        assert counter.steps == steps
+        float_latents = method != "gft"             # GFT has no latent floats
+        assert result.float_updates == (steps * counter.n_weights if float_latents else 0)
 
 
 @pytest.mark.parametrize("kwargs, match", [
