@@ -4,9 +4,9 @@
 ``bgemm`` multiplies packed rows, ``binary_matmul`` and ``bconv2d`` wrap it for ±1 arrays.
 ``reference`` holds the plain NumPy versions the kernels are tested against.
 
-Importing this package compiles nothing; each kernel is compiled on its first call and
-cached on disk. The function ``bgemm`` shadows its module's name here: reach the module
-with ``importlib.import_module("bnncore.kernels.bgemm")``.
+Modules: ``bitpack`` (packing), ``popcount``, ``gemm`` (``bgemm``, ``binary_matmul``),
+``bconv`` (``bconv2d``), ``scan`` (FSG's selective scan) and ``reference``. Importing this
+package compiles nothing; each kernel is compiled on its first call and cached on disk.
 
 Examples
 --------
@@ -34,8 +34,8 @@ if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER ==
 
 from . import reference  # noqa: E402
 from .bconv import bconv2d  # noqa: E402
-from .bgemm import bgemm, binary_matmul  # noqa: E402
 from .bitpack import PackedBits, pack_bits, unpack_bits  # noqa: E402
+from .gemm import bgemm, binary_matmul  # noqa: E402
 
 __all__ = ["PackedBits", "bconv2d", "bgemm", "binary_matmul", "pack_bits", "reference",
            "unpack_bits"]

@@ -35,8 +35,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validation import check_array, check_int
-from .bgemm import bgemm_words, kernel_words
 from .bitpack import as_bits, n_words_for, pack_bool
+from .gemm import bgemm_words, kernel_words
 
 __all__ = ["bconv2d"]
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnncore.fsg.selective_scan import (
+from bnncore.fsg import (
     selective_scan,
     selective_scan_backward,
     selective_scan_forward,
