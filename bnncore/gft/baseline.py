@@ -1,4 +1,4 @@
-"""The latent-weight STE baseline that GFT is compared with (shared/spec/gft.md E3).
+"""The latent-weight STE baseline that GFT is compared with (docs/gft.md, "GFT vs STE").
 
 Same fully binary architecture as a ``FullyBinaryMLP``: ±1 weights (``sign`` of a latent
 float), ``sign`` activations, no biases, no BatchNorm. Built from bnncore layers and
@@ -10,9 +10,10 @@ trained with ``bnncore.fit`` and Adam:
   its hardtanh window ``|u| <= 1`` sees ``O(1)`` values;
 - logits ``4 * v / sqrt(I_L)``; softmax cross-entropy; Adam ``lr = 1e-2``.
 
-:class:`LatentSignCounter` counts, after every optimizer step, how many binary weights
-``sign(w~)`` changed: the STE's *visible* updates, comparable to GFT's bit flips. Every
-step also writes every latent float (``n_weights`` float updates per step).
+:class:`bnncore.flips.FlipCounter` counts, after every optimizer step, how many binary
+weights ``sign(w~)`` changed: the STE's *visible* updates, comparable to GFT's bit flips
+(the same counter counts those). Every step also writes every latent float
+(``FlipCounter.latent_updates``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._validation import check_rng
+from ..flips import FlipCounter
 from ..layers import BinaryDense, Sequential, Sign
 from ..layers.base import Layer
 from ..losses import SoftmaxCrossEntropy
 from ..optim import Adam
 from ..train import evaluate, fit
 
-__all__ = ["LatentSignCounter", "Scale", "blas_threads", "run_ste", "ste_mlp"]
+__all__ = ["Scale", "blas_threads", "run_ste", "ste_mlp"]
 
 
 class Scale(Layer):
@@ -80,54 +82,6 @@ def ste_mlp(sizes: Sequence[int], rng=None) -> Sequential:
     return Sequential(*layers)
 
 
-def _binary_weights(model) -> list:
-    return [p for p in model.parameters() if p.quantizer is not None]
-
-
-class LatentSignCounter:
-    """``fit`` callback: sign changes of the binarized latent weights, per step and epoch.
-
-    ``sign(0) = +1``. After training, ``total`` is the number of visible weight updates,
-    ``per_epoch`` their count per epoch, ``steps`` the number of optimizer steps.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> model = ste_mlp((4, 2), rng=0)
-    >>> c = LatentSignCounter(); c.on_train_begin(model)
-    >>> model[0].weight.data *= -1; c.on_step_end(1); c.on_epoch_end(0, None)
-    >>> c.total, c.steps, c.per_epoch
-    (8, 1, [8])
-    """
-
-    def __init__(self) -> None:
-        self.total = 0
-        self.steps = 0
-        self.per_epoch: list[int] = []
-        self._epoch = 0
-
-    def on_train_begin(self, model) -> None:
-        self._params = _binary_weights(model)
-        self._signs = [p.data >= 0 for p in self._params]
-
-    def on_step_end(self, step: int) -> None:
-        for i, p in enumerate(self._params):
-            now = p.data >= 0
-            self._epoch += int(np.count_nonzero(now != self._signs[i]))
-            self._signs[i] = now
-        self.steps += 1
-
-    def on_epoch_end(self, epoch: int, history) -> None:
-        self.per_epoch.append(self._epoch)
-        self.total += self._epoch
-        self._epoch = 0
-
-    @property
-    def n_weights(self) -> int:
-        """Number of binarized weights tracked."""
-        return sum(p.data.size for p in self._params)
-
-
 def blas_threads(n: int | None):
     """Context limiting BLAS to ``n`` threads (``threadpoolctl``, if installed; else no-op).
 
@@ -170,7 +124,7 @@ def run_ste(train, test, sizes: Sequence[int], *, epochs: int = 30, batch_size: 
         ``latent_writes`` (``n_weights * steps`` float updates), ``steps``.
     """
     model = ste_mlp(sizes, rng=seed)
-    counter = LatentSignCounter()
+    counter = FlipCounter()
     Xtr, ytr = np.asarray(train[0], np.float32), train[1]
     test = (np.asarray(test[0], np.float32), test[1])
     with blas_threads(threads):
@@ -180,4 +134,4 @@ def run_ste(train, test, sizes: Sequence[int], *, epochs: int = 30, batch_size: 
         acc = evaluate(model, test)["accuracy"]
     return {"model": model, "history": history, "test_accuracy": float(acc),
             "sign_flips": counter.total, "sign_flips_per_epoch": list(counter.per_epoch),
-            "latent_writes": counter.n_weights * counter.steps, "steps": counter.steps}
+            "latent_writes": counter.latent_updates, "steps": counter.steps}

@@ -1,9 +1,9 @@
-"""Operation counts and an energy **proxy** (shared/spec/gft.md Section 7).
+"""Operation counts and an energy **proxy** (docs/gft.md, "Operation counts and energy").
 
 The counts are exact: the trainer adds up, per step, the operations the GFT step performs
-(Section 7.1, the forward counted as packed XNOR-popcount words), and
+(the forward counted as packed XNOR-popcount words), and
 :func:`ste_step_ops` counts one float training step of a latent-weight STE network of the
-same shape (Section 7.2). The joules are **a model, not a measurement**: each count is
+same shape. The joules are **a model, not a measurement**: each count is
 multiplied by a per-operation energy from Horowitz (ISSCC 2014, 45 nm), several of them
 assumed. **Memory traffic is excluded**, which flatters the binary side (its operands are
 bits, the STE side moves float32 weights, gradients and Adam moments); that is why the
@@ -98,7 +98,7 @@ class OpCounts:
 
 def _selection(n_c: int, n_sel: int) -> tuple[int, int]:
     """(int_cmp, rng_draws) of one top-k + acceptance; nothing when nothing is selected
-    (Section 3.5 step 2 draws no random number then)."""
+    (``select_flips`` draws no random number then)."""
     if n_sel == 0:
         return 0, 0
     return n_c + n_sel, n_c + n_sel
@@ -107,7 +107,7 @@ def _selection(n_c: int, n_sel: int) -> tuple[int, int]:
 def gft_layer_ops(*, batch: int, fan_in: int, fan_out: int, first: bool, last: bool,
                   bias: bool, gate: str, n_error: int, selection: tuple[int, int, int],
                   bias_selection: tuple[int, int, int] = (0, 0, 0)) -> OpCounts:
-    """Operations of one GFT step in one layer (Section 7.1).
+    """Operations of one GFT step in one layer.
 
     With ``B = batch``, ``I = fan_in``, ``O = fan_out``, ``nw = ceil(I / 64)`` and
     ``z = n_error = nnz(D^(l))``:

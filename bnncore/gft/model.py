@@ -1,20 +1,18 @@
-"""``FullyBinaryMLP`` (alias ``BinaryNet``): a network whose only state is ±1 weights.
+"""``FullyBinaryMLP``: a network whose only state is ±1 weights (docs/gft.md, "The model").
 
-shared/spec/gft.md Section 2. No latent floats, no gradients: ``weights[l]`` is an ``int8``
-matrix ``W^(l)`` of shape ``(O_l, I_l)`` with entries ±1, the optional ``biases[l]`` are
-``int32`` integer thresholds. The forward pass is integer from end to end::
+No latent floats, no gradients: ``weights[l]`` is an ``int8`` ±1 matrix ``W^(l)`` of shape
+``(O_l, I_l)``, the optional ``biases[l]`` are ``int32`` thresholds. All integer::
 
     v^(l) = x^(l-1) W^(l)T + b^(l)       int32 (B, O_l)
     x^(l) = sign(v^(l))                  int8, for l < L (sign(0) = +1)
 
 and the output scores ``v^(L)`` get no activation. ``packed=True`` computes each product
-with the XNOR-popcount kernel ``bnncore.kernels.bgemm`` on bit-packed rows;
-``packed=False`` is the ``int32`` NumPy reference. Both give the same integers exactly.
-
-The weight arrays are **read-only**: the model keeps a packed copy of every ``W`` and that
-copy must never go stale. Change weights with :meth:`FullyBinaryMLP.flip` (which also XORs
-the packed bits) or by assigning a new array to ``model.weights[l]`` (the model notices,
-validates and repacks it).
+with the XNOR-popcount kernel ``bnncore.kernels.bgemm``, ``packed=False`` with the
+``int32`` reference: the same integers exactly. ``model.packed`` (``pack()``/``unpack()``)
+is the path used when a call does not say. The weight arrays are **read-only** (a packed
+copy of each must never go stale): change them with :meth:`FullyBinaryMLP.flip` (which
+XORs the packed bits) or by assigning a new array to ``model.weights[l]`` (validated and
+repacked on next use).
 """
 
 from __future__ import annotations
@@ -26,29 +24,20 @@ import numpy as np
 from .._validation import check_array, check_int, check_pm1, check_rng
 from ..kernels import PackedBits, bgemm, pack_bits
 from .packed import flip_bits_packed
-from .signs import sign
+from .rule import sign
 
-__all__ = ["BinaryNet", "FullyBinaryMLP", "binarize", "check_binary_input"]
+__all__ = ["FullyBinaryMLP", "binarize", "check_binary_input"]
 
 OUTPUTS = ("multiclass", "binary")
 _FORMAT = "bnncore-gft-mlp"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2       # 2 added "packed"; version 1 files still load
 
 
 def binarize(x: object, threshold: float = 0.5) -> np.ndarray:
     """``+1 where x >= threshold, else -1``, as ``int8``: real data to GFT inputs.
 
     For ``bnncore.data.load_digits()`` (pixels divided by 16) the standard threshold is
-    0.5, i.e. a raw pixel >= 8 (shared/spec/gft.md Section 2).
-
-    Parameters
-    ----------
-    x : array_like of real numbers, finite
-    threshold : float
-
-    Returns
-    -------
-    numpy.ndarray of int8 in {-1, +1}, same shape as ``x``
+    0.5, i.e. a raw pixel >= 8 (docs/gft.md, "The model").
 
     Examples
     --------
@@ -66,10 +55,9 @@ def binarize(x: object, threshold: float = 0.5) -> np.ndarray:
 def check_binary_input(x: object, n_features: int, name: str = "x") -> np.ndarray:
     """Validate a ±1 batch for a model with ``n_features`` inputs; return it as int8 (B, I).
 
-    Any integer dtype, or a float dtype holding exactly ±1, is accepted. A 1-D ``x`` of
-    length ``n_features`` is a batch of one. Everything else raises ``ValueError`` naming
-    ``name`` (a 0, a 2, 0.5 or NaN: the first bad value and its position); ``bool`` arrays
-    raise ``TypeError`` (use ``2 * b - 1``), as everywhere in bnncore.
+    Any integer dtype, or floats exactly ±1; a 1-D ``x`` is a batch of one. A 0, a 2, 0.5
+    or NaN raises ``ValueError`` naming ``name``, the value and its position; a ``bool``
+    array raises ``TypeError`` (use ``2 * b - 1``).
 
     Examples
     --------
@@ -116,7 +104,7 @@ class FullyBinaryMLP:
         prediction ``sign(v[:, 0])`` (a score of 0 predicts +1).
     bias : bool
         Add an integer threshold ``b^(l)`` (``int32``, starts at 0) to every layer. The
-        paper's "optional integer threshold"; this form is reconstructed (spec Section 2).
+        paper's "optional integer threshold"; this form is reconstructed.
     rng : None, int or numpy.random.Generator
         ``g = default_rng(rng)``; ``W^(l) = 2 * g.integers(0, 2, (O_l, I_l)) - 1`` for
         ``l = 1..L`` in order. None draws fresh entropy.
@@ -129,10 +117,11 @@ class FullyBinaryMLP:
         ``W^(l)``, read-only ``int8`` ``(O_l, I_l)``, entries ±1.
     biases : list of numpy.ndarray or None
         ``b^(l)``, read-only ``int32`` ``(O_l,)``; None without ``bias``.
+    packed : bool
+        The default path of ``forward``/``predict`` (True: XNOR-popcount).
 
     Examples
     --------
-    >>> import numpy as np
     >>> net = FullyBinaryMLP((4, 3, 2), rng=0)
     >>> [w.shape for w in net.weights], net.weights[0].dtype
     ([(3, 4), (2, 3)], dtype('int8'))
@@ -162,6 +151,7 @@ class FullyBinaryMLP:
         ]
         self.biases = ([_own_readonly(np.zeros(o, np.int32)) for o in self.sizes[1:]]
                        if bias else None)
+        self.packed = True
         self._packed: list[tuple[np.ndarray, PackedBits] | None] = [None] * self.n_layers
 
     # -- structure ---------------------------------------------------------------------
@@ -179,9 +169,42 @@ class FullyBinaryMLP:
         """Total number of binary weights ``sum_l O_l * I_l``."""
         return sum(i * o for i, o in zip(self.sizes[:-1], self.sizes[1:]))
 
+    def nbytes(self, packed: bool) -> int:
+        """Bytes of the weights (and biases, as int32): 64-bit words if ``packed``, else float32.
+
+        Examples
+        --------
+        >>> net = FullyBinaryMLP((64, 256, 10), rng=0)
+        >>> net.nbytes(True), net.nbytes(False)        # 2.25 KiB packed, 4 B per weight
+        (2304, 68096)
+        """
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
+        n = (sum(o * -(-i // 64) * 8 for i, o in pairs) if packed else 4 * self.n_weights())
+        return n + (4 * sum(self.sizes[1:]) if self.bias else 0)
+
+    def pack(self) -> FullyBinaryMLP:
+        """Make XNOR-popcount the default path (``packed = True``); return self."""
+        self.packed = True
+        return self
+
+    def unpack(self) -> FullyBinaryMLP:
+        """Make the int32 reference the default path (``packed = False``); return self."""
+        self.packed = False
+        return self
+
+    def binary_weights(self) -> list[tuple[str, np.ndarray]]:
+        """``[("weights.0", W^(1)), ...]``: the current ``int8`` arrays (``bnncore.flips``).
+
+        Examples
+        --------
+        >>> [(n, w.shape) for n, w in FullyBinaryMLP((3, 2, 2), rng=0).binary_weights()]
+        [('weights.0', (2, 3)), ('weights.1', (2, 2))]
+        """
+        return [(f"weights.{layer}", self._weight(layer)) for layer in range(self.n_layers)]
+
     def __repr__(self) -> str:
         return (f"FullyBinaryMLP(sizes={self.sizes}, output={self.output!r}, "
-                f"bias={self.bias})")
+                f"bias={self.bias}, packed={self.packed})")
 
     # -- weights and the packed cache --------------------------------------------------
     def _weight(self, layer: int) -> np.ndarray:
@@ -211,7 +234,6 @@ class FullyBinaryMLP:
 
         Examples
         --------
-        >>> import numpy as np
         >>> net = FullyBinaryMLP((2, 2), rng=0)
         >>> before = net.weights[0].copy()
         >>> net.flip(0, np.array([3]))
@@ -243,18 +265,17 @@ class FullyBinaryMLP:
         W = self._weight(layer)
         if packed:
             return bgemm(pack_bits(x, name="x"), self._packed[layer][1])
-        # int8 @ int8 would compute in int8 and overflow silently: cast first (Section 4.1).
+        # int8 @ int8 would compute in int8 and overflow silently: cast first.
         return x.astype(np.int32) @ W.T.astype(np.int32)
 
-    def forward_all(self, x: object, *, packed: bool = True) -> tuple[list, list]:
-        """Every layer's input and pre-activation.
+    def forward_all(self, x: object, *, packed: bool | None = None,
+                    validate: bool = True) -> tuple[list, list]:
+        """Every layer's input and pre-activation: what one GFT step reads.
 
-        Parameters
-        ----------
-        x : array_like, shape (B, I_1) or (I_1,)
-            ±1 entries (see :func:`check_binary_input`).
-        packed : bool
-            XNOR-popcount products (True) or the int32 NumPy reference (False).
+        ``x``: ±1, (B, I_1) or (I_1,) (:func:`check_binary_input`). ``packed``: None means
+        ``self.packed``. ``validate=False`` skips the input check (the trainer's fast
+        path): ``x`` must then already be the ``int8`` (B, I_1) ±1 array that
+        :func:`check_binary_input` returns.
 
         Returns
         -------
@@ -265,17 +286,12 @@ class FullyBinaryMLP:
 
         Examples
         --------
-        >>> import numpy as np
         >>> xs, vs = FullyBinaryMLP((3, 2, 2), rng=0).forward_all(np.ones(3))
         >>> [a.dtype.name for a in xs], [a.dtype.name for a in vs]
         (['int8', 'int8'], ['int32', 'int32'])
         """
-        xs = [check_binary_input(x, self.sizes[0])]
-        return self._forward_all(xs[0], bool(packed))
-
-    def _forward_all(self, x0: np.ndarray, packed: bool) -> tuple[list, list]:
-        """``forward_all`` on an already validated int8 batch."""
-        xs, vs = [x0], []
+        packed = self.packed if packed is None else bool(packed)
+        xs, vs = [check_binary_input(x, self.sizes[0]) if validate else x], []
         for layer in range(self.n_layers):
             v = self._product(layer, xs[-1], packed)
             if self.biases is not None:
@@ -285,8 +301,13 @@ class FullyBinaryMLP:
                 xs.append(sign(v))
         return xs, vs
 
-    def forward(self, x: object, *, packed: bool = True) -> np.ndarray:
-        """Output scores ``v^(L)``, ``int32`` ``(B, O_L)`` (no activation on them)."""
+    def forward(self, x: object, training: bool = False, *,
+                packed: bool | None = None) -> np.ndarray:
+        """Output scores ``v^(L)``, ``int32`` ``(B, O_L)`` (no activation on them).
+
+        ``training`` is accepted and ignored (the model has one mode), so that
+        ``bnncore.predict(model, X)`` works; ``packed=None`` means ``self.packed``.
+        """
         return self.forward_all(x, packed=packed)[1][-1]
 
     def predict_scores(self, scores: np.ndarray) -> np.ndarray:
@@ -295,12 +316,11 @@ class FullyBinaryMLP:
             return sign(scores[:, 0]).astype(np.int64)
         return np.argmax(scores, axis=1)
 
-    def predict(self, x: object, *, packed: bool = True) -> np.ndarray:
+    def predict(self, x: object, *, packed: bool | None = None) -> np.ndarray:
         """Predicted labels, ``int64`` ``(B,)``: classes ``0..O_L-1`` or ±1 (binary).
 
         Examples
         --------
-        >>> import numpy as np
         >>> net = FullyBinaryMLP((1, 1), output="binary", rng=0)
         >>> net.predict(np.array([[1], [-1]])).tolist()   # scores w and -w, one is 0 or +
         [1, -1]
@@ -309,18 +329,18 @@ class FullyBinaryMLP:
 
     # -- copies and serialisation --------------------------------------------------------
     def copy(self) -> FullyBinaryMLP:
-        """An independent deep copy (weights, biases, output mode)."""
+        """An independent deep copy (weights, biases, output mode, ``packed``)."""
         return FullyBinaryMLP.from_dict(self.to_dict())
 
     def to_dict(self) -> dict:
         """Plain arrays for ``np.savez`` (read back with ``allow_pickle=False``).
 
-        Keys: ``format``, ``version``, ``sizes``, ``output``, ``bias``, ``W0..W{L-1}`` and,
-        with biases, ``b0..b{L-1}``.
+        Keys: ``format``, ``version``, ``sizes``, ``output``, ``bias``, ``packed``,
+        ``W0..W{L-1}`` (int8) and, with biases, ``b0..b{L-1}`` (int32).
 
         Examples
         --------
-        >>> import io, numpy as np
+        >>> import io
         >>> net = FullyBinaryMLP((5, 3, 2), bias=True, rng=1)
         >>> buf = io.BytesIO(); np.savez(buf, **net.to_dict()); _ = buf.seek(0)
         >>> back = FullyBinaryMLP.from_dict(np.load(buf, allow_pickle=False))
@@ -329,7 +349,7 @@ class FullyBinaryMLP:
         """
         d = {"format": np.array(_FORMAT), "version": np.array(_FORMAT_VERSION),
              "sizes": np.array(self.sizes, dtype=np.int64), "output": np.array(self.output),
-             "bias": np.array(self.bias)}
+             "bias": np.array(self.bias), "packed": np.array(self.packed)}
         for layer in range(self.n_layers):
             d[f"W{layer}"] = np.array(self._weight(layer))
             if self.biases is not None:
@@ -338,36 +358,41 @@ class FullyBinaryMLP:
 
     @classmethod
     def from_dict(cls, d) -> FullyBinaryMLP:
-        """Rebuild a model from :meth:`to_dict` output (a dict or an ``NpzFile``).
+        """Rebuild a model from :meth:`to_dict` output (a dict or an ``NpzFile``), exactly.
 
         Raises
         ------
         ValueError
-            If a key is missing, the format is foreign, or an array has the wrong shape,
-            dtype or values (weights not ±1, a bias outside ``[-I_l, I_l]``).
+            Naming the field: a missing key, a foreign format or unknown version, a wrong
+            dtype (``sizes``, ``W*``, ``b*`` integer; ``bias``, ``packed`` bool; ``format``,
+            ``output`` str) or shape, weights not ±1, a bias outside ``[-I_l, I_l]``.
         """
-        try:
-            if str(d["format"]) != _FORMAT or int(d["version"]) != _FORMAT_VERSION:
-                raise ValueError(f"format {str(d['format'])!r} version {d['version']} is not "
-                                 f"{_FORMAT!r} version {_FORMAT_VERSION}")
-            sizes = tuple(int(s) for s in np.asarray(d["sizes"]).ravel())
-            model = cls(sizes, output=str(d["output"]), bias=bool(d["bias"]), rng=0)
-            for layer in range(model.n_layers):
-                model.weights[layer] = np.asarray(d[f"W{layer}"])
-                model._weight(layer)  # validates shape and ±1, repacks
-                if model.biases is not None:
-                    b = np.asarray(d[f"b{layer}"])
-                    if b.shape != (sizes[layer + 1],) or b.dtype.kind not in "iu":
-                        raise ValueError(f"b{layer} must be an integer array of shape "
-                                         f"({sizes[layer + 1]},), got {b.dtype} {b.shape}")
-                    if np.abs(b).max(initial=0) > sizes[layer]:
-                        raise ValueError(f"b{layer} must lie in [-{sizes[layer]}, "
-                                         f"{sizes[layer]}]")
-                    model.biases[layer] = _own_readonly(b.astype(np.int32))
-        except KeyError as exc:
-            raise ValueError(f"model dictionary lacks key {exc}") from exc
+        def get(key: str, kinds: str, shape: tuple | None = ()) -> np.ndarray:
+            try:
+                a = np.asarray(d[key])
+            except KeyError:
+                raise ValueError(f"model dictionary lacks key {key!r}") from None
+            if a.dtype.kind not in kinds or (shape is not None and a.shape != shape):
+                raise ValueError(f"{key} has dtype {a.dtype} and shape {a.shape}; expected "
+                                 f"dtype kind {kinds!r} and shape {shape}")
+            return a
+
+        if str(get("format", "U")) != _FORMAT:
+            raise ValueError(f"format is {str(d['format'])!r}, not {_FORMAT!r}")
+        version = int(get("version", "iu"))
+        if version not in (1, _FORMAT_VERSION):
+            raise ValueError(f"version {version} is not supported (this bnncore reads 1 and "
+                             f"{_FORMAT_VERSION})")
+        sizes = tuple(int(s) for s in get("sizes", "iu", None).ravel())
+        model = cls(sizes, output=str(get("output", "U")), bias=bool(get("bias", "b")), rng=0)
+        model.packed = bool(get("packed", "b")) if version >= 2 else True
+        for layer in range(model.n_layers):
+            W = get(f"W{layer}", "iu", (sizes[layer + 1], sizes[layer]))
+            model.weights[layer] = check_pm1(W, f"W{layer}").astype(np.int8)
+            model._weight(layer)  # adopt read-only and repack
+            if model.biases is not None:
+                b = get(f"b{layer}", "iu", (sizes[layer + 1],)).astype(np.int64)
+                if np.abs(b).max(initial=0) > sizes[layer]:
+                    raise ValueError(f"b{layer} must lie in [-{sizes[layer]}, {sizes[layer]}]")
+                model.biases[layer] = _own_readonly(b.astype(np.int32))
         return model
-
-
-BinaryNet = FullyBinaryMLP
-"""The issue's name for :class:`FullyBinaryMLP` (shared/spec/gft.md, "Names")."""

@@ -1,4 +1,4 @@
-"""Keep a packed weight matrix in step with bit flips (shared/spec/gft.md Section 4.2).
+"""Keep a packed weight matrix in step with bit flips (docs/gft.md, "The model").
 
 A GFT update negates a few entries of ``W`` (shape ``(O, I)``). In the packed form
 (``bnncore.kernels.bitpack``: bit 1 means +1, element ``i`` of a row is bit ``i & 63`` of

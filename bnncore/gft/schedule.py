@@ -1,8 +1,8 @@
-"""Flip budgets: ``resolve_k`` and the ``k_t`` schedule (shared/spec/gft.md Section 3.7).
+"""Flip budgets: ``resolve_k`` and the ``k_t`` schedule (docs/gft.md, "Budget and schedule").
 
 The paper's summary mentions "a linearly decaying k"; the integer formula is reconstructed.
 It uses a ceiling: an earlier floor version let small budgets reach 0 after the first
-third of training and stalled learning (spec calibration).
+third of training and stalled learning.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``StepStats``: what one GFT step did (shared/spec/gft.md Section 6)."""
+"""``StepStats``: what one GFT step did (docs/gft.md, "The trainer")."""
 
 from __future__ import annotations
 

@@ -1,48 +1,49 @@
-"""``GFTTrainer``: gradient-free training of a ``FullyBinaryMLP`` (shared/spec/gft.md 3, 6).
+"""``GFTTrainer``: gradient-free training of a ``FullyBinaryMLP`` (docs/gft.md, "The trainer").
 
 GFT as reconstructed in bnncore. The paper (arXiv 2410.09734) confirms the ingredients:
 no gradients, a contribution tensor whose sign checks find erroneous contributions, bit
 flips of the relevant weights, top-k with probability proportional to the score and a
-linearly decaying k. Its method section could not be read, so the exact rules below (the
-functions of ``bnncore.gft.rule``) are our designs. The trainer only sequences them and
-keeps the books: step counter, random streams, flip counts, operation counts, History.
+linearly decaying k. Its method section could not be read, so the exact rules (the
+functions of ``bnncore.gft.rule``) are our designs. The trainer runs on the library's one
+epoch loop (``bnncore.train.Trainer``) and only sequences the rule and keeps the books:
+step counter, random streams, flip counts, operation counts.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from tqdm import tqdm
 
 from .._validation import check_int, check_labels, check_pm1, check_rng
-from ..history import History
-from .backprop import GATES, output_error, propagate, resolve_taus
-from .bias import bias_candidates, bias_step, bias_vote
-from .contribution import flip_scores, vote
+from ..train import Trainer
 from .energy import OpCounts, gft_layer_ops
 from .model import FullyBinaryMLP, check_binary_input
+from .rule import (
+    GATES,
+    bias_candidates,
+    bias_step,
+    bias_vote,
+    flip_scores,
+    output_error,
+    p_update_fraction,
+    propagate,
+    resolve_taus,
+    select_flips,
+    vote,
+)
 from .schedule import SCHEDULES, k_schedule, resolve_k
-from .selection import p_update_fraction, select_flips
 from .stats import StepStats
 
 __all__ = ["GFTTrainer", "StepStats"]
 
 
-def _callback(callbacks: Sequence, method: str, *args) -> None:
-    for cb in callbacks:
-        fn = getattr(cb, method, None)
-        if fn is not None:
-            fn(*args)
-
-
-class GFTTrainer:
+class GFTTrainer(Trainer):
     """Gradient-free training by sign checks and bit flips (GFT as reconstructed in bnncore).
 
-    Each step (spec Section 3.8) runs the integer forward pass, flags the output scores on
+    Each step (docs/gft.md, "One step") runs the integer forward pass, flags the output scores on
     the wrong side of their ±1 target or closer than ``margin`` (``output_error``), sends
     the error *signs* backwards through the weights (``propagate``), lets every weight
     count erroneous minus helpful contributions (``vote``, ``flip_scores``), and flips at
@@ -61,8 +62,12 @@ class GFTTrainer:
         ``k_t`` (``k_schedule``); a callable is ``f(t, T, k0, k_min) -> int``.
     total_steps : int, optional
         ``T``. None: each ``fit`` sets it to ``t + epochs * ceil(N / batch_size)``.
+    shuffle : bool
+        ``fit`` draws ``rng_data.permutation(N)`` at the start of every epoch.
+    record_steps : bool
+        ``fit`` also records each epoch's ``StepStats`` list (History field ``steps``).
     margin : int
-        ``kappa >= 0`` of the output error. Digits needs 16 (spec E2).
+        ``kappa >= 0`` of the output error. Digits needs 16 (docs/gft.md, "Experiments").
     gate : {"none", "window", "flip"}
         Backward gate of the sign activations.
     tau : sequence of int, optional
@@ -75,8 +80,18 @@ class GFTTrainer:
     count_ops : bool
         Count operations per step (``StepStats.ops``, History ``ops``).
     rng : None, int or numpy.random.Generator
-        ``base = default_rng(rng)``; ``rng_data, rng_flip = base.spawn(2)``. None: the
-        streams come from ``fit``'s ``seed`` (or 0 if ``step`` comes first).
+        ``base = default_rng(rng)``; ``rng_data, rng_flip = base.spawn(2)``, once. None:
+        the streams come from the first ``fit``'s ``seed`` (or 0 if ``step`` comes first).
+
+    ``fit(train, val=None, *, epochs, batch_size, seed, callbacks, progress)`` is
+    :meth:`bnncore.train.Trainer.fit`. ``X`` must be ±1 ``(N, I_1)`` (``binarize`` real
+    data first), ``y`` class indices or ±1 (``output="binary"``). History: GFT has no loss,
+    so ``train_loss`` is the mean over the epoch's batches of the fraction of flagged
+    output entries (``n_error_entries / (B * O_L)``), ``train_accuracy`` the mean batch
+    accuracy before each step (as for every trainer); ``val_loss`` / ``val_accuracy`` are
+    :meth:`evaluate`. GFT fields: ``flips``, ``flips_per_layer``, ``k_end`` (budgets at
+    the epoch's last step), ``bias_updates``, ``ops`` (dict or None) and, with
+    ``record_steps``, ``steps``.
 
     Attributes
     ----------
@@ -99,13 +114,16 @@ class GFTTrainer:
     >>> h = trainer.fit((X, y), epochs=10, batch_size=100, progress=False)
     >>> h.train_accuracy[-1] > h.train_accuracy[0], sum(h.extra["flips"]) == trainer.total_flips
     (True, True)
+    >>> trainer.evaluate((X, y))["accuracy"] >= h.train_accuracy[0]
+    True
     """
 
     def __init__(self, model: FullyBinaryMLP, *, k0: int | float = 0.001,
                  k_min: int | float = 0.0, schedule: str | Callable = "linear",
                  total_steps: int | None = None, margin: int = 0, gate: str = "none",
                  tau: Sequence[int] | None = None, packed: bool = True, p_update: float = 1.0,
-                 count_ops: bool = True, rng=None) -> None:
+                 count_ops: bool = True, shuffle: bool = True, record_steps: bool = False,
+                 rng=None) -> None:
         if not isinstance(model, FullyBinaryMLP):
             raise TypeError(f"model must be a FullyBinaryMLP, got {type(model).__name__}")
         self.model = model
@@ -114,6 +132,7 @@ class GFTTrainer:
         self.total_steps = total_steps
         self.margin, self.gate, self.tau = margin, gate, tau
         self.packed, self.p_update, self.count_ops = bool(packed), p_update, bool(count_ops)
+        self.shuffle, self.record_steps = bool(shuffle), bool(record_steps)
         self.rng = rng
         self._validate()
         self.t = 0
@@ -122,6 +141,7 @@ class GFTTrainer:
         self.T = total_steps
         self._rng_data: np.random.Generator | None = None
         self._rng_flip: np.random.Generator | None = None
+        self._epoch_steps: list[StepStats] = []
 
     # -- validation ----------------------------------------------------------------------
     def _validate(self) -> None:
@@ -165,7 +185,8 @@ class GFTTrainer:
             y = check_labels(y, x.shape[0], model.sizes[-1], yname)
         return x, y
 
-    def _check_data(self, data, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def check_data(self, data, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, y)``: ``X`` ±1 ``(N, I_1)`` as int8, ``y`` class indices or ±1 (binary)."""
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             raise TypeError(f"{name} must be an (X, y) tuple")
         if np.ndim(data[0]) != 2:
@@ -178,6 +199,12 @@ class GFTTrainer:
         if self._rng_flip is None:
             base = np.random.default_rng(self.rng if self.rng is not None else seed)
             self._rng_data, self._rng_flip = base.spawn(2)
+
+    def _start(self, X, y, epochs: int, batch_size: int, seed: int):
+        self._init_streams(seed)
+        if self.total_steps is None:
+            self.T = self.t + epochs * math.ceil(X.shape[0] / batch_size)
+        return self._rng_data if self.shuffle else None
 
     def _budgets(self, t: int, sizes: Sequence[int]) -> tuple[int, ...]:
         return tuple(k_schedule(t, self.T, self.k0, self.k_min, self.schedule, size=n)
@@ -201,7 +228,7 @@ class GFTTrainer:
 
     # -- one step --------------------------------------------------------------------------
     def step(self, x: object, y: object) -> StepStats:
-        """One GFT update on the batch ``(x, y)`` (spec Section 3.8).
+        """One GFT update on the batch ``(x, y)`` (docs/gft.md, "One step").
 
         Parameters
         ----------
@@ -244,12 +271,12 @@ class GFTTrainer:
         model, L = self.model, self.model.n_layers
         k = self.k_at()
         kb = self.bias_k_at() if model.bias else (0,) * L
-        xs, vs = model._forward_all(x, self.packed)
+        xs, vs = model.forward_all(x, packed=self.packed, validate=False)
         D, S = self._backward(xs, vs, y)
         Sb = [bias_vote(d) for d in D] if model.bias else None
         cands, sels, flips, bias_updates = [], [], [], []
         ops = OpCounts() if self.count_ops else None
-        for layer in range(L):                       # input layer first (spec 3.8)
+        for layer in range(L):                       # input layer first
             sigma = flip_scores(model.weights[layer], S[layer])
             idx, n_c, n_sel = select_flips(sigma, k[layer], self._rng_flip,
                                            p_update=self.p_update)
@@ -275,108 +302,40 @@ class GFTTrainer:
         self.total_bias_updates += sum(bias_updates)
         return stats
 
-    # -- evaluation --------------------------------------------------------------------------
-    def _scores(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """(accuracy, fraction of flagged output entries) on validated data."""
-        v = self.model._forward_all(X, self.packed)[1][-1]
-        acc = float(np.mean(self.model.predict_scores(v) == y))
-        D = output_error(v, y, output=self.model.output, margin=int(self.margin))
-        return acc, float(np.count_nonzero(D) / D.size)
+    # -- the hooks of Trainer.fit ---------------------------------------------------------
+    def _start_epoch(self, epoch: int, epochs: int) -> None:
+        self._epoch_steps = []
 
-    # -- fit ---------------------------------------------------------------------------------
-    def fit(self, train, val=None, *, epochs: int = 30, batch_size: int = 64, seed: int = 0,
-            shuffle: bool = True, record_steps: bool = False, progress: bool = True,
-            callbacks: Sequence = ()) -> History:
-        """Train for ``epochs`` passes over ``train``; return the library's ``History``.
+    def train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
+        """One :meth:`step` on a validated batch: (flagged fraction, accuracy), both pre-step."""
+        stats = self._step(xb, yb)
+        self._epoch_steps.append(stats)
+        n = xb.shape[0]
+        return (stats.n_error_entries / (n * self.model.sizes[-1]),
+                (n - stats.n_misclassified) / n)
 
-        Parameters
-        ----------
-        train, val : tuple (X, y)
-            ``X`` ±1 ``(N, I_1)`` (binarize real data first, e.g. ``binarize(X, 0.5)``);
-            ``y`` class indices, or ±1 for ``output="binary"``.
-        epochs, batch_size : int
-            Both >= 1. Batches are consecutive slices of the (shuffled) order.
-        seed : int
-            Seeds the random streams when ``rng`` is None and no stream exists yet.
-        shuffle : bool
-            Draw ``rng_data.permutation(N)`` at the start of every epoch.
-        record_steps : bool
-            Also record each epoch's ``StepStats`` list (History field ``steps``).
-        progress : bool
-            tqdm bar per epoch.
-        callbacks : sequence
-            As ``bnncore.fit``: ``on_train_begin(model)``, ``on_epoch_begin(epoch)``,
-            ``on_step_end(step)`` (``step`` = global ``t`` after the step),
-            ``on_epoch_end(epoch, history)``, ``on_train_end(history)``.
-
-        Returns
-        -------
-        History
-            Common fields: ``epoch``, ``seconds``, ``train_loss`` (GFT has no loss: it is
-            the fraction of flagged output entries over the epoch,
-            ``sum n_error_entries / (N * O_L)``), ``train_accuracy`` (the full training
-            set after the epoch, with ``predict``), and with ``val`` ``val_accuracy`` and
-            ``val_loss`` (the flagged fraction on ``val``). GFT fields: ``flips``,
-            ``flips_per_layer``, ``k_end``, ``bias_updates``, ``ops`` (dict or None).
-        """
-        X, y = self._check_data(train, "train")
-        if val is not None:
-            val = self._check_data(val, "val")
-        epochs = check_int(epochs, "epochs", minimum=1)
-        batch_size = check_int(batch_size, "batch_size", minimum=1)
-        seed = check_int(seed, "seed", minimum=0)
-        n, n_out = X.shape[0], self.model.sizes[-1]
-        self._init_streams(seed)
-        if self.total_steps is None:
-            self.T = self.t + epochs * math.ceil(n / batch_size)
-        history = History()
-        _callback(callbacks, "on_train_begin", self.model)
-        for epoch in range(epochs):
-            _callback(callbacks, "on_epoch_begin", epoch)
-            start = time.perf_counter()
-            order = self._rng_data.permutation(n) if shuffle else np.arange(n)
-            steps = self._epoch(X, y, order, batch_size, epoch, epochs, progress, callbacks)
-            record = self._epoch_record(steps, X, y, val, epoch, n * n_out)
-            record["seconds"] = time.perf_counter() - start
-            if record_steps:
-                record["steps"] = steps
-            history.record(**record)
-            _callback(callbacks, "on_epoch_end", epoch, history)
-        _callback(callbacks, "on_train_end", history)
-        return history
-
-    def _epoch(self, X, y, order, batch_size, epoch, epochs, progress, callbacks) -> list:
-        steps = []
-        bar = tqdm(range(0, X.shape[0], batch_size), desc=f"gft epoch {epoch + 1}/{epochs}",
-                   disable=not progress, leave=False)
-        for lo in bar:
-            idx = order[lo:lo + batch_size]
-            stats = self._step(X[idx], y[idx])
-            steps.append(stats)
-            _callback(callbacks, "on_step_end", self.t)
-            bar.set_postfix(flips=sum(stats.flips), k=sum(stats.k))
-        return steps
-
-    def _epoch_record(self, steps: list, X, y, val, epoch: int, n_entries: int) -> dict:
-        L = self.model.n_layers
+    def _end_epoch(self) -> dict:
+        steps, L = self._epoch_steps, self.model.n_layers
         per_layer = [sum(s.flips[layer] for s in steps) for layer in range(L)]
         ops = None
         if self.count_ops:
             ops = OpCounts()
             for s in steps:
                 ops += s.ops
-        train_acc, _ = self._scores(X, y)
-        record = {"epoch": epoch,
-                  "train_loss": sum(s.n_error_entries for s in steps) / n_entries,
-                  "train_accuracy": train_acc}
-        if val is not None:
-            val_acc, val_flagged = self._scores(*val)
-            record.update(val_loss=val_flagged, val_accuracy=val_acc)
-        record.update(flips=sum(per_layer), flips_per_layer=per_layer,
-                      k_end=list(steps[-1].k),
-                      bias_updates=sum(sum(s.bias_updates) for s in steps),
-                      ops=None if ops is None else ops.as_dict())
+        record = {"flips": sum(per_layer), "flips_per_layer": per_layer,
+                  "k_end": list(steps[-1].k),
+                  "bias_updates": sum(sum(s.bias_updates) for s in steps),
+                  "ops": None if ops is None else ops.as_dict()}
+        if self.record_steps:
+            record["steps"] = steps
         return record
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> dict:
+        """Accuracy and ``loss`` = the fraction of flagged output entries, on validated data."""
+        v = self.model.forward_all(X, packed=self.packed, validate=False)[1][-1]
+        D = output_error(v, y, output=self.model.output, margin=int(self.margin))
+        return {"loss": float(np.count_nonzero(D) / D.size),
+                "accuracy": float(np.mean(self.model.predict_scores(v) == y))}
 
     def __repr__(self) -> str:
         return (f"GFTTrainer(k0={self.k0!r}, k_min={self.k_min!r}, schedule={self.schedule!r}, "
