@@ -5,17 +5,17 @@ on each weight's pre-quantized value, scaling the previous gradient) and a slow-
 minimal Mamba/S6 block reading each weight's recent gradients from the Historical Gradient
 Storage, with a Layer Recognition Embedding in front). Both are trained by backpropagating
 the task loss through the look-ahead weight ``Wm = W - eta * G``. Every backward here is
-hand-written; see docs/fsg.md and shared/spec/fsg.md.
+hand-written; see docs/fsg.md.
 
-The function ``selective_scan`` shadows its module's name at package level: import module
-members with ``from bnncore.fsg.selective_scan import ...``. The Numba kernels
-(``bnncore.kernels.scan``) are imported on the first scan call.
+``FSGTrainer`` runs on the library's one training loop (``bnncore.train.Trainer``). The
+selective scan lives in ``bnncore.fsg.scan``; its Numba kernels (``bnncore.kernels.scan``)
+are imported on the first scan call.
 
 Examples
 --------
 >>> import numpy as np
->>> from bnncore.fsg import HGS, selective_scan_reference
->>> hgs = HGS([3], length=2)
+>>> from bnncore.fsg import HistoricalGradientStorage, selective_scan_reference
+>>> hgs = HistoricalGradientStorage([3], length=2)
 >>> hgs.push([np.ones(3)]); hgs.count
 1
 >>> one = np.ones((1, 2, 1))
@@ -24,11 +24,11 @@ Examples
 """
 
 from .conv1d import CausalConv1d
-from .hgs import HGS, HistoricalGradientStorage
+from .hgs import HistoricalGradientStorage
 from .lookahead import J, combine, combine_backward, wpre, wq
 from .mamba import MambaBlock
 from .nets import ElementwiseMLP, SlowNet
-from .selective_scan import (
+from .scan import (
     selective_scan,
     selective_scan_backward,
     selective_scan_forward,
@@ -36,7 +36,7 @@ from .selective_scan import (
 )
 from .trainer import FSGTrainer
 
-__all__ = ["HGS", "CausalConv1d", "ElementwiseMLP", "FSGTrainer", "HistoricalGradientStorage",
-           "J", "MambaBlock", "SlowNet", "combine", "combine_backward", "selective_scan",
+__all__ = ["CausalConv1d", "ElementwiseMLP", "FSGTrainer", "HistoricalGradientStorage", "J",
+           "MambaBlock", "SlowNet", "combine", "combine_backward", "selective_scan",
            "selective_scan_backward", "selective_scan_forward", "selective_scan_reference",
            "wpre", "wq"]

@@ -14,7 +14,7 @@ import numpy as np
 from .._validation import check_int
 from .component import float_dtype
 
-__all__ = ["HGS", "HistoricalGradientStorage"]
+__all__ = ["HistoricalGradientStorage"]
 
 
 class HistoricalGradientStorage:
@@ -140,5 +140,3 @@ class HistoricalGradientStorage:
         return (f"HistoricalGradientStorage(sizes={self.sizes}, length={self.length}, "
                 f"count={self.count}, dtype={self.dtype})")
 
-
-HGS = HistoricalGradientStorage

@@ -24,7 +24,7 @@ import numpy as np
 from .._validation import check_int, check_positive, check_rng
 from .component import Component, float_dtype, uniform
 from .conv1d import CausalConv1d
-from .selective_scan import resolve_backend, scan_backward_unchecked, scan_forward_unchecked
+from .scan import resolve_backend, scan_backward_unchecked, scan_forward_unchecked
 
 __all__ = ["MambaBlock", "sigmoid", "silu_grad", "softplus"]
 

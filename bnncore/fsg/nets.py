@@ -106,6 +106,23 @@ class ElementwiseMLP(Component):
     def get_config(self) -> dict:
         return {"depth": self.depth, "hidden": self.hidden, "act": self.act}
 
+    def forward_tensors(self, arrays: Sequence[np.ndarray]) -> tuple[list[np.ndarray], dict]:
+        """One batched ``forward`` on every element of every array of ``arrays``.
+
+        Returns the outputs split per array (``(a.size, 1)`` each) and the cache that
+        ``backward(df, cache)`` takes with the concatenated ``df``.
+
+        Examples
+        --------
+        >>> net = ElementwiseMLP(2, 3, rng=0, dtype=np.float64)
+        >>> out, cache = net.forward_tensors([np.ones((2, 2)), np.zeros(3)])
+        >>> [o.shape for o in out]
+        [(4, 1), (3, 1)]
+        """
+        x = np.concatenate([a.reshape(-1, 1) for a in arrays]).astype(self.dtype, copy=False)
+        out, cache = self.forward(x, return_cache=True)
+        return np.split(out, np.cumsum([a.size for a in arrays])[:-1]), cache
+
     def _check_x(self, x, name):
         x = self._check_float_input(x, name)
         if x.ndim != 2 or x.shape[1] != 1:
