@@ -54,6 +54,10 @@ class QuantizerPair:
     (``deploy`` is ``s * sign``, so packed inference applies), ``elementwise``,
     ``forward_monotone``, ``nonneg_backward``, ``forward_bound``, ``backward_bound``,
     ``knots`` and ``latent_domain``.
+
+    ``QuantizerPair.from_functions(F, B)`` builds a pair from two plain callables; it is
+    defined in ``bnncore.quantizers.custom`` next to the class it returns, so that this
+    module does not import that one.
     """
 
     name: str = "base"
@@ -159,25 +163,6 @@ class QuantizerPair:
         constructors accept both and replay that call.
         """
         return {}
-
-    @classmethod
-    def from_functions(cls, F: Callable, B: Callable, dB: Callable | None = None, *,
-                       name: str = "custom", prox: Callable | None = None,
-                       validate: bool = True, **descriptors) -> QuantizerPair:
-        """A pair from plain callables: ``F`` (forward) and ``B`` (backward quantizer).
-
-        See ``bnncore.quantizers.custom.FunctionPair`` for the full contract
-        (shared/spec/quantizers_pcpp.md, Section 2.3).
-
-        Examples
-        --------
-        >>> pair = QuantizerPair.from_functions(lambda x: np.where(x >= 0, 1.0, -1.0), np.tanh)
-        >>> pair.backward(np.array([0.0]), np.array([2.0]))      # 2 * tanh'(0), central diff
-        array([2.])
-        """
-        from .custom import FunctionPair
-
-        return FunctionPair(F, B, dB, name=name, prox=prox, validate=validate, **descriptors)
 
     def surrogate(self) -> QuantizerPair:
         """The pair ``(B, B)``: what backprop assumes the network computed.

@@ -132,3 +132,24 @@ class FunctionPair(QuantizerPair):
                     f"{self.name}: (F, B) fails the PC++ factor criterion: {cond} at "
                     f"x = {xb[k]:.6g} and x = {xa[k]:.6g} (by {mag[k]:.3g}); there is no "
                     f"non-decreasing P with F = P o B. Pass validate=False to build it anyway.")
+
+
+def _from_functions(cls, F: Callable, B: Callable, dB: Callable | None = None, *,
+                    name: str = "custom", prox: Callable | None = None,
+                    validate: bool = True, **descriptors) -> FunctionPair:
+    """A pair from plain callables: ``F`` (forward) and ``B`` (backward quantizer).
+
+    Reached as ``QuantizerPair.from_functions(F, B, ...)``; the arguments and the checks
+    are those of :class:`FunctionPair` (docs/quantizers.md, "Is a pair a PC++ pair?").
+
+    Examples
+    --------
+    >>> pair = QuantizerPair.from_functions(lambda x: np.where(x >= 0, 1.0, -1.0), np.tanh)
+    >>> pair.backward(np.array([0.0]), np.array([2.0]))      # 2 * tanh'(0), central diff
+    array([2.])
+    """
+    return FunctionPair(F, B, dB, name=name, prox=prox, validate=validate, **descriptors)
+
+
+# Defined here, next to the class it builds, so that base.py does not import this module.
+QuantizerPair.from_functions = classmethod(_from_functions)
