@@ -18,16 +18,15 @@ on first use and compiled (then cached on disk) on first call.
 
 from importlib import import_module
 
-from . import data, diagnostics, io, layers, losses, models, optim, quantizers, testing
+from . import data, diagnostics, flips, io, layers, losses, models, optim, quantizers, testing
 from .history import History
 from .params import Parameter
-from .train import evaluate, fit, predict
+from .train import GradientTrainer, Trainer, evaluate, fit, predict
 
 __version__ = "0.1.0"
 
 _LAZY = {"kernels", "gft", "fsg", "compare"}
-_LAZY_NAMES = {"GFTTrainer": "gft", "FullyBinaryMLP": "gft", "BinaryNet": "gft",
-               "FSGTrainer": "fsg"}
+_LAZY_NAMES = {"GFTTrainer": "gft", "FullyBinaryMLP": "gft", "FSGTrainer": "fsg"}
 
 
 def __getattr__(name):
@@ -39,5 +38,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'bnncore' has no attribute {name!r}")
 
 
-__all__ = ["History", "Parameter", "data", "diagnostics", "evaluate", "fit", "io", "layers",
-           "losses", "models", "optim", "predict", "quantizers", "testing", "__version__"]
+__all__ = ["GradientTrainer", "History", "Parameter", "Trainer", "data", "diagnostics",
+           "evaluate", "fit", "flips", "io", "layers", "losses", "models", "optim", "predict",
+           "quantizers", "testing", "__version__"]
