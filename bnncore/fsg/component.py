@@ -1,4 +1,4 @@
-"""``Component``: the calling convention of FSG's hypernet pieces (shared/spec/fsg.md 0.4).
+"""``Component``: the calling convention of FSG's hypernet pieces (docs/fsg.md, "Architecture").
 
 The fast-net and the slow-net are applied to several weight tensors per iteration, so the
 trainer never relies on an internal cache: ``forward(x, return_cache=True)`` returns

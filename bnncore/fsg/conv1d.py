@@ -1,7 +1,7 @@
 """``CausalConv1d``: the depthwise causal convolution of the Mamba block (F2/B2).
 
-shared/spec/fsg.md Sections 5.2-5.4. PyTorch's depthwise ``Conv1d(padding=K-1)`` truncated
-to the first ``T`` outputs: tap ``j = K-1`` multiplies the current input, inputs at
+docs/fsg.md, "The Mamba block (F1-F11)". PyTorch's depthwise ``Conv1d(padding=K-1)``
+truncated to the first ``T`` outputs: tap ``j = K-1`` multiplies the current input, inputs at
 negative time are 0, and ``T < K`` is valid. A loop over the ``K`` taps with whole-array
 slices; no kernel needed.
 """

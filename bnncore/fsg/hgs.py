@@ -1,6 +1,6 @@
 """Historical Gradient Storage: a bounded ring buffer of recent gradients per tensor.
 
-shared/spec/fsg.md Section 2. The slow-net reads each tensor's last ``count`` gradients,
+docs/fsg.md, "HGS and LRE". The slow-net reads each tensor's last ``count`` gradients,
 oldest first; before ``length`` pushes the sequence is simply shorter (no padding, no
 repetition), as in the released code.
 """

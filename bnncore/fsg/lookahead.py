@@ -1,4 +1,4 @@
-"""The DoReFa tanh chain and the look-ahead combination (shared/spec/fsg.md Sections 1.1-1.4).
+"""The DoReFa tanh chain and the look-ahead combination (docs/fsg.md, "One training iteration").
 
 FSG binarizes with ``wq(X) = sign(X)`` and backpropagates through the DoReFa 1-bit tanh
 chain (released code, ``bitW = 1``)::
@@ -68,7 +68,9 @@ def J(X: np.ndarray) -> np.ndarray:
 
 
 def combine(W, S, F, cal, eta: float, alpha: float) -> np.ndarray:
-    """The look-ahead latent ``Wm = W - eta * (alpha*S + (1-alpha)*(cal*F))`` (Section 1.3).
+    """The look-ahead latent ``Wm = W - eta * (alpha*S + (1-alpha)*(cal*F))``.
+
+    docs/fsg.md, "One training iteration", step 1.
 
     Parameters
     ----------
@@ -99,7 +101,9 @@ def combine(W, S, F, cal, eta: float, alpha: float) -> np.ndarray:
 
 
 def combine_backward(g, Wm, cal, g_prev, eta: float, alpha: float):
-    """The chain rule of Section 1.4 from ``g = dL/dwq`` at ``Wm`` to ``(dS, df)``.
+    """The chain rule from ``g = dL/dwq`` at ``Wm`` to ``(dS, df)``.
+
+    docs/fsg.md, "One training iteration", step 3.
 
     ``delta = g * J(Wm)``; ``dS = -eta*alpha*delta``;
     ``dF = -eta*(1-alpha)*cal*delta``; ``df = (g_prev * dF).reshape(N, 1)``.

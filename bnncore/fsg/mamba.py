@@ -1,6 +1,6 @@
 """``MambaBlock``: a minimal S6 (Mamba) block with a hand-written backward.
 
-shared/spec/fsg.md Sections 5.2-5.4: one plain block (no norm, no residual), as FSG's
+docs/fsg.md, "The Mamba block (F1-F11)": one plain block (no norm, no residual), as FSG's
 slow-net uses it. Forward (F1-F11) on ``s`` of shape ``(Bsz, T, d)``::
 
     xz = s W_in^T;  x, z = split(xz)             (F1)

@@ -1,7 +1,8 @@
 """FSG's two hypernetworks: the fast-net MLP and the slow-net (LRE + Mamba block).
 
-shared/spec/fsg.md Sections 3-5. Both are one network shared by all binary tensors of the
-task model; only the slow-net's Layer Recognition Embedding row differs per tensor.
+docs/fsg.md, "Fast-net and the MetaQuant nets" and "HGS and LRE". Both are one network
+shared by all binary tensors of the task model; only the slow-net's Layer Recognition
+Embedding row differs per tensor.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The S6 selective scan: NumPy reference, validation and the backend dispatcher.
 
-shared/spec/fsg.md Sections 5.3-5.4 (equations F7-F9, B9-B7) and 6. With ``Delta > 0`` and
+docs/fsg.md, "The selective scan" (equations F7-F9, B9-B7). With ``Delta > 0`` and
 ``A < 0`` (the block passes ``A = -exp(A_log)``, ``Delta = softplus(.)``) every
 ``Abar = exp(Delta * A)`` lies in ``(0, 1]``, so both recurrences are contractions::
 
@@ -51,7 +51,7 @@ def resolve_backend(backend: str) -> str:
     return backend
 
 
-# -- NumPy reference (Section 6.2) ------------------------------------------------------
+# -- NumPy reference (docs/fsg.md, "Implementations") ----------------------------------
 def selective_scan_forward_ref(u, delta, A, B, C, D):
     """Reference forward (F7)-(F9) on validated arrays; returns ``(y, h)``."""
     Abar = np.exp(delta[..., None] * A)                         # (Bsz, T, E, N)
@@ -220,7 +220,7 @@ def scan_backward_unchecked(dy, u, delta, A, B, C, D, h, *, backend: str):
 
 
 def selective_scan(x, delta, A, B, C, D=None, *, backend: str = "auto") -> np.ndarray:
-    """``y`` of ``selective_scan_forward`` (the issue's name; ``x`` is ``u``).
+    """``y`` of ``selective_scan_forward`` (``x`` is ``u``).
 
     Examples
     --------

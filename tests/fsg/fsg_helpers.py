@@ -1,6 +1,6 @@
 """Helpers of the FSG tests: the gradient-check protocol on arbitrary arrays, tiny models.
 
-Protocol (shared/spec/fsg.md Section 5.5): float64, central differences with eps 1e-5,
+Protocol (docs/fsg.md, "Gradient-check protocol"): float64, central differences with eps 1e-5,
 per-tensor error ``max|analytic - numeric| / max(max|numeric|, 1e-3) < 1e-6``, and every
 checked tensor must have ``max|numeric| > 1e-3`` (otherwise the check is vacuous).
 """
@@ -47,7 +47,7 @@ def check_layer(layer, x, wrt=None) -> dict:
 
 
 def randomize(params, seed: int, scale: float = 0.7) -> None:
-    """Overwrite every Parameter with ``scale * N(0, 1)`` float64 draws (Section 5.5)."""
+    """Overwrite every Parameter with ``scale * N(0, 1)`` float64 draws (the protocol's)."""
     g = np.random.default_rng(seed)
     for p in params:
         p.data = (scale * g.standard_normal(p.shape)).astype(np.float64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnncore.fsg import HGS, HistoricalGradientStorage
+from bnncore.fsg import HistoricalGradientStorage
 
 
 def pushes(m, sizes=(3, 2), seed=0):
@@ -29,7 +29,7 @@ def test_view_is_last_pushes_in_order(length):
 
 
 def test_fill_rule_before_full_and_memory_bounded():
-    hgs = HGS([4], length=3, dtype=np.float32)
+    hgs = HistoricalGradientStorage([4], length=3, dtype=np.float32)
     memory = hgs.memory
     assert memory == 12
     for t in range(10):
@@ -41,7 +41,7 @@ def test_fill_rule_before_full_and_memory_bounded():
 
 
 def test_copies_in_and_out():
-    hgs = HGS([2], length=2, dtype=np.float64)
+    hgs = HistoricalGradientStorage([2], length=2, dtype=np.float64)
     g = np.array([1.0, 2.0])
     hgs.push([g])
     g[:] = 9.0
@@ -54,14 +54,14 @@ def test_copies_in_and_out():
 
 
 def test_push_casts_and_ravels():
-    hgs = HGS([6], length=2, dtype=np.float32)
+    hgs = HistoricalGradientStorage([6], length=2, dtype=np.float32)
     hgs.push([np.arange(6.0).reshape(2, 3)])
     assert hgs.view(0).dtype == np.float32
     np.testing.assert_array_equal(hgs.view(0)[0], np.arange(6.0))
 
 
 def test_reset_empties_and_next_push_is_first():
-    hgs = HGS([2], length=3, dtype=np.float64)
+    hgs = HistoricalGradientStorage([2], length=3, dtype=np.float64)
     for t in range(5):
         hgs.push([np.full(2, float(t))])
     hgs.reset()
@@ -79,11 +79,11 @@ def test_reset_empties_and_next_push_is_first():
 
 
 def test_state_dict_round_trip(tmp_path):
-    hgs = HGS([3, 2], length=3, dtype=np.float64)
+    hgs = HistoricalGradientStorage([3, 2], length=3, dtype=np.float64)
     for grads in pushes(5):
         hgs.push(grads)
     np.savez(tmp_path / "hgs.npz", **hgs.state_dict())
-    other = HGS([3, 2], length=3, dtype=np.float64)
+    other = HistoricalGradientStorage([3, 2], length=3, dtype=np.float64)
     with np.load(tmp_path / "hgs.npz", allow_pickle=False) as f:
         other.load_state_dict(dict(f))
     assert other.count == hgs.count
@@ -94,17 +94,17 @@ def test_state_dict_round_trip(tmp_path):
     other.push(grads)
     np.testing.assert_array_equal(other.view(0), hgs.view(0))
     with pytest.raises(ValueError, match="sizes"):
-        HGS([3], length=3).load_state_dict(hgs.state_dict())
+        HistoricalGradientStorage([3], length=3).load_state_dict(hgs.state_dict())
 
 
 def test_errors():
     with pytest.raises(ValueError, match="length"):
-        HGS([2], length=0)
+        HistoricalGradientStorage([2], length=0)
     with pytest.raises(ValueError, match=r"sizes\[1\]"):
-        HGS([2, 0])
+        HistoricalGradientStorage([2, 0])
     with pytest.raises(TypeError, match="dtype"):
-        HGS([2], dtype=np.int32)
-    hgs = HGS([2, 3], length=2)
+        HistoricalGradientStorage([2], dtype=np.int32)
+    hgs = HistoricalGradientStorage([2, 3], length=2)
     with pytest.raises(ValueError, match="2 tensors"):
         hgs.push([np.zeros(2)])
     with pytest.raises(ValueError, match=r"grads\[1\]"):

@@ -1,4 +1,4 @@
-"""The DoReFa tanh chain and the look-ahead combination (spec Sections 1.1, 1.3, 1.4)."""
+"""The DoReFa tanh chain and the look-ahead combination (docs/fsg.md, "One training iteration")."""
 
 from __future__ import annotations
 

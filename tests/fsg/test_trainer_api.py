@@ -1,4 +1,4 @@
-"""FSGTrainer's API: arguments and their errors, issue spellings, History, reset,
+"""FSGTrainer's API: arguments and their errors, construction without work, History, reset,
 determinism across runs, thread counts and backends, draw order, the ablation table."""
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ import bnncore as bc
 from bnncore import fsg
 from bnncore.fsg import ElementwiseMLP, FSGTrainer, SlowNet
 from bnncore.fsg.ablation import ABLATION_ROWS, digits_task_model, format_table
+from bnncore.losses import SoftmaxCrossEntropy
 
 SMALL = dict(fast_hidden=5, expand=3, d_state=3, d_conv=2)
 
 
-def make(**kw):
+def make(build=True, **kw):
     args = dict(SMALL, dtype=np.float64)
     args.update(kw)
-    return FSGTrainer(tiny_model(0), **args)
+    tr = FSGTrainer(tiny_model(0), SoftmaxCrossEntropy(), **args)
+    if build:
+        tr.build(0)
+    return tr
 
 
 @pytest.mark.parametrize(("kw", "exc", "match"), [
@@ -34,7 +38,6 @@ def make(**kw):
     ({"alpha": -0.1}, ValueError, "alpha"),
     ({"alpha": float("nan")}, ValueError, "alpha"),
     ({"history_length": 0}, ValueError, "history_length"),
-    ({"history": 0}, ValueError, "history_length"),
     ({"lr": 0.0}, ValueError, "lr"),
     ({"fast_lr": float("inf")}, ValueError, "fast_lr"),
     ({"slow_lr": -1.0}, ValueError, "slow_lr"),
@@ -49,47 +52,75 @@ def make(**kw):
     ({"method": "slow_only", "alpha": 0.0}, ValueError, "contradicts"),
     ({"method": "ste", "alpha": 0.5}, ValueError, "does not apply"),
     ({"method": "fc_grad", "alpha": 0.9}, ValueError, "does not apply"),
-    ({"history": 3, "history_length": 4}, ValueError, "disagree"),
-    ({"hyper_lr": (0.1, 0.2), "fast_lr": 0.3}, ValueError, "disagree"),
-    ({"hyper_lr": 0.1}, ValueError, "hyper_lr"),
-    ({"fast": False, "method": "fc_grad"}, ValueError, "disagrees"),
-    ({"fast": "yes"}, TypeError, "fast"),
     ({"backend": "gpu"}, ValueError, "backend"),
+    ({"lr_step": 0}, ValueError, "lr_step"),
+    ({"sgd_momentum": 1.0}, ValueError, "sgd_momentum"),
+    ({"max_scan_elements": 0}, ValueError, "max_scan_elements"),
 ])
 def test_constructor_errors(kw, exc, match):
     with pytest.raises(exc, match=match):
-        make(**kw)
+        make(build=False, **kw)
+
+
+def test_loss_must_be_a_bnncore_loss():
+    with pytest.raises(TypeError, match="loss"):
+        FSGTrainer(tiny_model(0), lambda out, y: 0.0)
+    with pytest.raises(TypeError, match="loss"):
+        FSGTrainer(tiny_model(0))                                # the task loss is required
+
+
+def test_constructor_does_no_work():
+    model = tiny_model(0, dtype=np.float64)
+    before = [(p.data.copy(), p.data.dtype) for p in model.parameters()]
+    tr = FSGTrainer(model, SoftmaxCrossEntropy(), dtype=np.float32, **SMALL)
+    for (a, dt), p in zip(before, model.parameters()):           # not cast, not touched
+        assert p.data.dtype == dt == np.float64 and np.array_equal(a, p.data)
+    assert tr.hgs is None and tr.task_optimizer is None and tr.hyper_parameters() == []
+    assert tr.binary == [] and tr.hyper_optimizers == []
+    with pytest.raises(RuntimeError, match="build"):
+        tr.train_step(*tiny_data(6))
+    X, y = tiny_data(12)
+    tr.fit((X, y), epochs=1, batch_size=6, seed=0, progress=False)
+    assert all(p.data.dtype == np.float32 for p in model.parameters())
+    assert tr.hgs.count == 2 and len(tr.binary) == 2
 
 
 def test_model_errors():
+    loss = SoftmaxCrossEntropy()
     plain = bc.layers.Sequential(bc.layers.Dense(5, 3, rng=0))
-    with pytest.raises(ValueError, match="no quantized Parameter"):
-        FSGTrainer(plain)
+    with pytest.raises(ValueError, match="no binarized weight"):
+        FSGTrainer(plain, loss).build()
+    with pytest.raises(ValueError, match="no binarized weight"):
+        FSGTrainer(plain, loss).fit(tiny_data(6), progress=False)
     clipped = tiny_model(0)
     clipped[0].weight.quantizer = bc.quantizers.get("clipped_ste")
     with pytest.raises(ValueError, match="requires the 'ste' weight quantizer.*clipped_ste"):
-        FSGTrainer(clipped, dtype=np.float64)
+        FSGTrainer(clipped, loss, dtype=np.float64).build()
     dorefa = tiny_model(0)  # (dorefa k=1 passes the probe: mean|probe| = 1)
     dorefa[2].weight.quantizer = bc.quantizers.get("approxsign")
     with pytest.raises(ValueError, match="'ste'"):
-        FSGTrainer(dorefa, dtype=np.float64)
+        FSGTrainer(dorefa, loss, dtype=np.float64).build()
+    with pytest.raises(ValueError, match="seed"):
+        FSGTrainer(tiny_model(0), loss).build(seed=-1)
 
 
-def test_issue_spellings():
-    tr = make(history=3, fast=True, slow=False, hyper_lr=(0.05, 0.002))
+def test_settings_and_their_canonical_names():
+    tr = make(history_length=3, method="fast_only", fast_lr=0.05, slow_lr=0.002)
     assert tr.method == "fast_only" and tr.history_length == 3 and tr.alpha == 0.0
     assert tr.hyper_optimizers[0].lr == 0.05 and tr.hgs.length == 3
-    tr = make(hyper_lr=(0.05, 0.002), slow=None, fast=False)
+    tr = make(method="slow_only", fast_lr=0.05, slow_lr=0.002)
     assert tr.method == "slow_only" and tr.hyper_optimizers[0].lr == 0.002
-    assert make(fast=False, slow=False).method == "ste"
-    assert make(fast=None, slow=True).method == "fsg"
-    assert make(method="slow_only", fast=False).method == "slow_only"
-    assert make(history=4, history_length=4).history_length == 4
+    assert make(method="ste").method == "ste"
+    assert make(method="slow_only").alpha == 1.0
+    assert make(history_length=4).history_length == 4
     assert make(alpha=0.25).alpha == 0.25
     assert make(method="fsg").alpha == 0.9
     sig = inspect.signature(FSGTrainer)
-    for name in ("history", "alpha", "fast", "slow", "lre", "lr", "hyper_lr", "seed"):
+    for name in ("loss", "method", "history_length", "alpha", "lre", "lr", "fast_lr", "slow_lr"):
         assert name in sig.parameters
+    for gone in ("history", "fast", "slow", "hyper_lr", "seed"):
+        assert gone not in sig.parameters
+    assert "seed" in inspect.signature(FSGTrainer.fit).parameters
 
 
 def test_history_fields_and_continuation():
@@ -97,6 +128,7 @@ def test_history_fields_and_continuation():
     X, y = tiny_data(24)
     h = tr.fit((X, y), val=(X[:12], y[:12]), epochs=2, batch_size=6, progress=False)
     assert isinstance(h, bc.History) and h.epoch == [0, 1]
+    assert isinstance(tr, bc.train.Trainer)
     d = h.to_dict()
     for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds",
                 "fsg_slow_rms", "fsg_fast_rms", "fsg_align"):
@@ -106,8 +138,9 @@ def test_history_fields_and_continuation():
     assert tr.iteration == 8
     tr.fit((X, y), epochs=1, batch_size=6, progress=False)
     assert tr.iteration == 12 and tr.hgs.count == 5
-    loss, acc = tr.evaluate(X, y)
-    assert np.isfinite(loss) and 0 <= acc <= 1
+    scores = tr.evaluate((X, y))
+    assert sorted(scores) == ["accuracy", "loss"]
+    assert np.isfinite(scores["loss"]) and 0 <= scores["accuracy"] <= 1
     ste = make(method="ste").fit((X, y), epochs=1, batch_size=6, progress=False)
     assert ste.extra["fsg_slow_rms"] == [0.0] and ste.extra["fsg_align"] == [0.0]
 
@@ -123,7 +156,7 @@ def test_reset_keeps_parameters_and_optimizer_states():
     for a, p in zip(params, tr.model.parameters() + tr.hyper_parameters()):
         assert np.array_equal(a, p.data)
     assert tr.task_optimizer.state[0]["t"] == steps
-    tr.step(X[:6], y[:6])                                        # a warm-up again
+    tr.train_step(X[:6], y[:6])                                  # a warm-up again
     for a, p in zip(params, tr.model.parameters() + tr.hyper_parameters()):
         assert np.array_equal(a, p.data)
     assert tr.hgs.count == 1
@@ -134,10 +167,10 @@ def run(seed=0, threads=None, backend="auto", epochs=2, **kw):
     if threads:
         numba.set_num_threads(threads)
     try:
-        tr = FSGTrainer(tiny_model(seed), seed=seed, backend=backend, dtype=np.float64,
-                        **dict(SMALL, **kw))
+        tr = FSGTrainer(tiny_model(seed), SoftmaxCrossEntropy(), backend=backend,
+                        dtype=np.float64, **dict(SMALL, **kw))
         X, y = tiny_data(30, seed=seed)
-        h = tr.fit((X, y), epochs=epochs, batch_size=6, progress=False)
+        h = tr.fit((X, y), epochs=epochs, batch_size=6, seed=seed, progress=False)
     finally:
         numba.set_num_threads(before)
     d = h.to_dict()
@@ -165,26 +198,28 @@ def test_numpy_and_numba_backends_agree():
 
 
 def test_hypernet_initial_values_follow_the_draw_order():
-    tr = FSGTrainer(tiny_model(0), seed=7, dtype=np.float32, **SMALL)
+    tr = FSGTrainer(tiny_model(0), SoftmaxCrossEntropy(), dtype=np.float32, **SMALL)
+    tr.fit(tiny_data(6), epochs=1, batch_size=6, seed=7, progress=False)   # one warm-up
     rng_init = np.random.default_rng(np.random.SeedSequence(7).spawn(2)[0])
     fast = ElementwiseMLP(3, 5, "identity", rng=rng_init, dtype=np.float32)
     slow = SlowNet(2, d_state=3, d_conv=2, expand=3, rng=rng_init, dtype=np.float32)
     for a, b in zip(tr.hyper_parameters(), fast.parameters() + slow.parameters()):
-        assert np.array_equal(a.data, b.data) and a.data.dtype == np.float32
+        assert np.array_equal(a.data, b.data) and a.data.dtype == np.float32   # warm-up: no step
     assert [p.name for p in tr.hyper_parameters()][-1] == "slow.lre"
-    only_slow = FSGTrainer(tiny_model(0), method="slow_only", seed=7, **SMALL)
+    only_slow = FSGTrainer(tiny_model(0), SoftmaxCrossEntropy(), method="slow_only", **SMALL)
+    only_slow.build(seed=7)
     rng_init = np.random.default_rng(np.random.SeedSequence(7).spawn(2)[0])
     slow = SlowNet(2, d_state=3, d_conv=2, expand=3, rng=rng_init, dtype=np.float32)
     assert np.array_equal(only_slow.slow_net.lre.data, slow.lre.data)
 
 
 def test_reconstructed_items_say_so():
-    """Every RECONSTRUCTED item of the spec carries the word in its docstring."""
+    """Every reconstructed item of docs/fsg.md carries the word in its docstring."""
     from bnncore.fsg import ablation, hgs, lookahead, mamba, nets, trainer
     from bnncore.kernels import scan
 
     items = [trainer.FSGTrainer, nets.SlowNet, ablation, ablation.digits_task_model, scan,
-             scan.ssm_scan_backward, trainer.FSGTrainer.fit, mamba.MambaBlock]
+             scan.ssm_scan_backward, trainer.FSGTrainer._end_epoch, mamba.MambaBlock]
     for obj in items:
         assert "reconstructed" in (obj.__doc__ or "").lower(), obj
     text = inspect.getsource(trainer.FSGTrainer)

@@ -1,10 +1,10 @@
 """The whole hypernet chain: task loss -> Wm -> generated gradient -> hypernet parameters.
 
-shared/spec/fsg.md Section 1.9 ("Full chain gradient check") and Section 7.2 (MetaQuant).
+docs/fsg.md, sections "Tests" (the full chain check) and "Baselines and invariants" (MetaQuant).
 The binary Parameters get the smooth surrogate ``F(x) = tanh(x)/M0`` (``M0 = M(Wm)`` frozen,
 ``B' = 1``), so the task loss is differentiable in the hypernet parameters; the gradients
 left by ``generate; forward; backward; meta_backward(g)`` must match central differences of
-``Ls(theta) = CE(model with p.data = Wm(theta))`` under the Section 5.5 protocol.
+``Ls(theta) = CE(model with p.data = Wm(theta))`` under the gradient-check protocol.
 
 Calibration: the slow-net's step-size path (``W_dt``, ``b_dt``, ``A_log``) and the LRE get
 gradients that scale with a high power of the slow-net input (the stored gradients). With
@@ -34,12 +34,12 @@ def frozen_trainer(method: str, layout: str = "per_weight"):
     model = tiny_model(SEED)
     model[1].weight.data[...] = GAMMA
     kw = {"alpha": 0.5} if method == "fsg" else {}
-    tr = FSGTrainer(model, method=method, lr=0.5, history_length=3, fast_hidden=5,
-                    fast_act="tanh", expand=4, d_state=3, d_conv=2, layout=layout, lre=True,
-                    dtype=np.float64, seed=SEED, **kw)
+    tr = FSGTrainer(model, SoftmaxCrossEntropy(), method=method, lr=0.5, history_length=3,
+                    fast_hidden=5, fast_act="tanh", expand=4, d_state=3, d_conv=2,
+                    layout=layout, lre=True, dtype=np.float64, **kw)
     iters = 1 if layout == "flat" else 4
     X, y = tiny_data(6 * iters, seed=SEED)
-    tr.fit((X, y), epochs=1, batch_size=6, progress=False)
+    tr.fit((X, y), epochs=1, batch_size=6, seed=SEED, progress=False)
     assert tr.iteration == iters and tr.hgs.count == min(iters, 3)
     randomize(tr.hyper_parameters(), seed=SEED + 100)
     Wm0 = tr.generate()

@@ -1,6 +1,6 @@
 """One FSG iteration, step by step: warm-up, look-ahead, chain rule, persistent update, carry.
 
-shared/spec/fsg.md Sections 1.3-1.7, 7.1 and the invariants of Section 9.
+docs/fsg.md, sections "One training iteration" and "Baselines and invariants".
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 from fsg_helpers import tiny_data, tiny_model
 
 from bnncore.fsg import FSGTrainer, J
-from bnncore.fsg.trainer import _FSG_FAMILY
+from bnncore.fsg.monitor import FSG_FAMILY
+from bnncore.losses import SoftmaxCrossEntropy
 
 SMALL = dict(history_length=3, fast_hidden=5, expand=3, d_state=3, d_conv=2)
 
@@ -18,7 +19,10 @@ SMALL = dict(history_length=3, fast_hidden=5, expand=3, d_state=3, d_conv=2)
 def trainer(method="fsg", seed=0, dtype=np.float64, **kw):
     args = dict(SMALL)
     args.update(kw)
-    return FSGTrainer(tiny_model(seed, dtype), method=method, dtype=dtype, seed=seed, **args)
+    tr = FSGTrainer(tiny_model(seed, dtype), SoftmaxCrossEntropy(), method=method, dtype=dtype,
+                    **args)
+    tr.build(seed)
+    return tr
 
 
 def batches(n, seed=0, dtype=np.float64):
@@ -45,7 +49,7 @@ def test_warmup_changes_nothing():
     tr = trainer()
     before = snapshot(tr)
     xb, yb = batches(1)[0]
-    tr.step(xb, yb)
+    tr.train_step(xb, yb)
     for a, b in zip(before, snapshot(tr)):
         assert np.array_equal(a, b)
     for opt in [tr.task_optimizer, *tr.hyper_optimizers]:
@@ -56,7 +60,7 @@ def test_warmup_changes_nothing():
 def test_lookahead_formula_forward_sees_wm_and_weights_step_from_w():
     tr = trainer(alpha=0.3)
     bs = batches(4)
-    tr.step(*bs[0])
+    tr.train_step(*bs[0])
     for xb, yb in bs[1:]:
         W = [p.data.copy() for p in tr.binary]
         spy = Spy(tr.model.forward, lambda *a, **k: [p.data.copy() for p in tr.binary])
@@ -64,7 +68,7 @@ def test_lookahead_formula_forward_sees_wm_and_weights_step_from_w():
         step_spy = Spy(tr.task_optimizer.step, lambda: ([p.data.copy() for p in tr.binary],
                                                        [p.grad.copy() for p in tr.binary]))
         tr.task_optimizer.step = step_spy
-        tr.step(xb, yb)
+        tr.train_step(xb, yb)
         del tr.model.forward, tr.task_optimizer.step
         gen, a, eta = tr.generated, tr.alpha, tr.eta
         for ell, w in enumerate(W):
@@ -83,11 +87,11 @@ def test_lookahead_formula_forward_sees_wm_and_weights_step_from_w():
 def test_persistent_update_writes_G_or_calF(update):
     tr = trainer(persistent_update=update)
     bs = batches(3)
-    tr.step(*bs[0])
+    tr.train_step(*bs[0])
     for xb, yb in bs[1:]:
         spy = Spy(tr.task_optimizer.step, lambda: [p.grad.copy() for p in tr.binary])
         tr.task_optimizer.step = spy
-        tr.step(xb, yb)
+        tr.train_step(xb, yb)
         del tr.task_optimizer.step
         gen = tr.generated
         want = gen["G"] if update == "combined" else [J(w) * f for w, f in
@@ -99,13 +103,13 @@ def test_persistent_update_writes_G_or_calF(update):
 def test_chain_rule_into_both_nets_bitwise():
     tr = trainer(alpha=0.4)
     bs = batches(3)
-    tr.step(*bs[0])
-    tr.step(*bs[1])
+    tr.train_step(*bs[0])
+    tr.train_step(*bs[1])
     g_prev = [g.copy() for g in tr.g_prev]
     slow_spy = Spy(tr.slow_net.backward, lambda dS, cache: [d.copy() for d in dS])
     fast_spy = Spy(tr.fast_net.backward, lambda df, cache: df.copy())
     tr.slow_net.backward, tr.fast_net.backward = slow_spy, fast_spy
-    tr.step(*bs[2])
+    tr.train_step(*bs[2])
     gen, eta, a = tr.generated, tr.eta, tr.alpha
     g = tr.g_prev                                           # g^t, carried after the step
     assert len(slow_spy.seen) == len(fast_spy.seen) == 1
@@ -122,10 +126,10 @@ def test_chain_rule_into_both_nets_bitwise():
 def test_alpha_extremes(alpha):
     tr = trainer(alpha=alpha)
     bs = batches(3)
-    tr.step(*bs[0])
+    tr.train_step(*bs[0])
     for xb, yb in bs[1:]:
         W = [p.data.copy() for p in tr.binary]
-        tr.step(xb, yb)
+        tr.train_step(xb, yb)
         gen = tr.generated
         if alpha == 0.0:
             for w, wm, f in zip(W, gen["Wm"], gen["F"]):
@@ -148,7 +152,7 @@ def test_hgs_count_latest_and_sequence_length():
 
     tr.slow_net.block.forward = spy
     for t, (xb, yb) in enumerate(batches(6)):
-        tr.step(xb, yb)
+        tr.train_step(xb, yb)
         assert tr.hgs.count == min(t + 1, 3)                       # invariant 4
         for ell in range(len(tr.binary)):
             assert np.array_equal(tr.hgs.latest(ell), tr.g_prev[ell].ravel())
@@ -161,7 +165,7 @@ def test_each_optimizer_steps_once_per_iteration():
     for method in ("fsg", "fc_grad", "multifc", "fast_only", "slow_only"):
         tr = trainer(method)
         for t, (xb, yb) in enumerate(batches(4)):
-            tr.step(xb, yb)
+            tr.train_step(xb, yb)
             for opt in [tr.task_optimizer, *tr.hyper_optimizers]:
                 assert {st.get("t", 0) for st in opt.state} == {t}, method
 
@@ -175,7 +179,7 @@ def test_ste_uses_the_tanh_chain_without_lookahead():
         tr.model.forward = seen
         grads = Spy(tr.task_optimizer.step, lambda: [p.grad.copy() for p in tr.binary])
         tr.task_optimizer.step = grads
-        tr.step(xb, yb)
+        tr.train_step(xb, yb)
         del tr.model.forward, tr.task_optimizer.step
         for ell, w in enumerate(W):
             assert np.array_equal(seen.seen[0][ell], w)                # forward at W
@@ -187,16 +191,16 @@ def test_ste_uses_the_tanh_chain_without_lookahead():
 def test_metaquant_lookahead_repeats_the_last_step(method):
     tr = trainer(method)
     bs = batches(5)
-    tr.step(*bs[0])
+    tr.train_step(*bs[0])
     W = [p.data.copy() for p in tr.binary]
-    tr.step(*bs[1])
+    tr.train_step(*bs[1])
     eta = tr.eta
     for t in range(2, 5):
         W = [p.data.copy() for p in tr.binary]
         step_prev = [s.copy() for s in tr.step_prev]
         seen = Spy(tr.model.forward, lambda *a, **k: [p.data.copy() for p in tr.binary])
         tr.model.forward = seen
-        tr.step(*bs[t])
+        tr.train_step(*bs[t])
         del tr.model.forward
         for ell in range(2):
             assert np.array_equal(seen.seen[0][ell], W[ell] - step_prev[ell])
@@ -219,7 +223,7 @@ def test_every_method_runs_and_moves_the_weights(method):
     assert names == want
     assert (tr.slow_net is None) == (method not in ("fsg", "slow_only"))
     assert (tr.fast_net is None) == (method not in ("fsg", "fast_only"))
-    if method in _FSG_FAMILY:
+    if method in FSG_FAMILY:
         assert tr.alpha == {"fsg": 0.9, "fast_only": 0.0, "slow_only": 1.0}[method]
 
 
@@ -240,11 +244,11 @@ def test_generate_shapes_and_float32_stays_float32():
 def test_nonfinite_loss_raises_and_restores_weights():
     tr = trainer()
     bs = batches(2)
-    tr.step(*bs[0])
+    tr.train_step(*bs[0])
     W = [p.data.copy() for p in tr.binary]
     tr.loss.forward = lambda out, y: float("nan")          # e.g. an overflowing model
     with pytest.raises(FloatingPointError, match="iteration 1"):
-        tr.step(*bs[1])
+        tr.train_step(*bs[1])
     for w, p in zip(W, tr.binary):
         assert np.array_equal(w, p.data)
 
