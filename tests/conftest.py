@@ -1,6 +1,6 @@
 """Shared fixtures: the gradient-check protocol, signed test data, the digits dataset.
 
-The gradient-check protocol (shared/spec/fsg.md Section 5.5): per tensor,
+The gradient-check protocol (docs/fsg.md, section "Tests"): per tensor,
 ``max|analytic - numeric| / max(max|numeric|, 1e-3) < 1e-6`` in float64, and the check
 must not be vacuous: ``max|numeric| > 1e-3`` for every checked tensor.
 """

@@ -2,8 +2,9 @@
 
 - ``gradcheck`` and ``surrogate_model``: finite-difference checks of hand-written backward
   passes (NumPy only).
-- ``check_quantizer_pair(pair)``: the quantizer-pair properties P1-P17 of
-  shared/spec/quantizers_pcpp.md, with a readable witness on failure (NumPy only).
+- ``check_quantizer_pair(pair)``: the 17 quantizer-pair property checks
+  (``check_shape_and_dtype``, ..., ``check_annealing``; docs/quantizers.md, "Testing your
+  own pair"), with a readable witness on failure (NumPy only).
 - Hypothesis strategies ``quantizer_pairs()``, ``quantizer_arrays()``,
   ``monotone_functions()``, ``pm1_arrays()``, ``layer_shapes()``: hypothesis is the ``test``
   extra, so these (and ``check_quantizer_pair``) load on first use; ``import bnncore``

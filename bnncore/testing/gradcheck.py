@@ -2,7 +2,7 @@
 
 The checked scalar is ``L = sum(R * f(x))`` with a fixed random ``R``; the analytic side is
 ``backward(R)``. Per tensor the error is
-``max|analytic - numeric| / max(max|numeric|, floor)`` (shared/spec/fsg.md Section 5.5):
+``max|analytic - numeric| / max(max|numeric|, floor)`` (the protocol of docs/fsg.md, "Tests"):
 the floor keeps round-off from failing a correct tiny gradient, and ``return_details``
 gives ``max|numeric|`` so a test can assert that the check was not vacuous.
 """

@@ -1,7 +1,7 @@
 """Hypothesis strategies for BNN code: quantizer pairs, their inputs, +-1 arrays, layer shapes.
 
 Needs hypothesis (the ``test`` extra); ``bnncore.testing`` imports this module only when one
-of its names is used. Ranges follow shared/spec/quantizers_pcpp.md, Section 7.
+of its names is used. Ranges: docs/quantizers.md, "Testing your own pair".
 
 Examples
 --------
@@ -10,7 +10,8 @@ Examples
 >>> @settings(max_examples=3, deadline=None)
 ... @given(quantizer_pairs(names=["bnn++"]))
 ... def test_pairs(pair):
-...     check_quantizer_pair(pair, ids=["P4", "P13"])
+...     check_quantizer_pair(pair, checks=["check_backward_is_g_times_dB",
+...                                        "check_forward_is_prox_of_B"])
 >>> test_pairs()
 """
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .. import quantizers as Q
-from .quantizer_checks import SPEC_CLASSES, special_values
+from .quantizer_facts import REGISTERED_CLASSES, special_values
 
 DTYPES = (np.float32, np.float64)
 
@@ -78,9 +79,9 @@ def quantizer_pairs(draw, names=None) -> Q.QuantizerPair:
     Parameters
     ----------
     names : sequence of str, optional
-        Draw from these registry names (default: the 13 pairs of the spec).
+        Draw from these registry names (default: the 13 registered pairs).
     """
-    name = draw(st.sampled_from(sorted(names or SPEC_CLASSES)))
+    name = draw(st.sampled_from(sorted(names or REGISTERED_CLASSES)))
     pair = Q.get(name, **draw(pair_params(name)))
     if isinstance(pair, Q.annealing.Annealed) and draw(st.booleans()):
         total = draw(st.integers(1, 50))

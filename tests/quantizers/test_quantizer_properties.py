@@ -1,7 +1,7 @@
-"""Properties P1-P17 for every registered pair under hypothesis, and check_quantizer_pair.
+"""The 17 property checks for every registered pair under hypothesis, and check_quantizer_pair.
 
-shared/spec/quantizers_pcpp.md, Section 7. The second half breaks one property at a time to
-show that each check can fail, with a readable witness.
+docs/quantizers.md, "Testing your own pair". The second half breaks one property at a time
+to show that each check can fail, with a readable witness.
 """
 
 import re
@@ -32,7 +32,9 @@ def test_properties_hold_for_every_registered_pair(name, data):
     x = data.draw(quantizer_arrays(pair), label="x")
     g = data.draw(gradient_arrays(x), label="g")
     ran = run_properties(pair, x, g)
-    assert {"P1", "P2", "P3", "P4", "P6", "P10", "P11", "P16"} <= set(ran)
+    assert {"check_shape_and_dtype", "check_no_mutation", "check_finite_outputs",
+            "check_backward_is_g_times_dB", "check_forward_keeps_sign", "check_symmetry",
+            "check_values_at_zero", "check_deterministic"} <= set(ran)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -51,12 +53,20 @@ def test_every_property_applies_somewhere():
     frozen.on_epoch(9, 10)
     covered = set().union(*(applicable(p) for p in pairs + [frozen] + zoo()))
     assert covered == set(PROPERTIES)
-    assert applicable(get("swishsign")) == ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9",
-                                            "P10", "P11", "P12", "P13", "P14", "P15", "P16"]
-    assert "P15" not in applicable(frozen) and "P13" not in applicable(frozen)
-    assert {"P12", "P14", "P15"}.isdisjoint(applicable(get("dorefa")))
+    assert applicable(get("swishsign")) == [
+        "check_shape_and_dtype", "check_no_mutation", "check_finite_outputs",
+        "check_backward_is_g_times_dB", "check_forward_is_binary", "check_forward_keeps_sign",
+        "check_forward_nondecreasing", "check_bounds", "check_dB_lower_bound", "check_symmetry",
+        "check_values_at_zero", "check_dB_matches_finite_differences",
+        "check_forward_is_prox_of_B", "check_elementwise", "check_factor_criterion",
+        "check_deterministic"]
+    assert "check_factor_criterion" not in applicable(frozen)
+    assert "check_forward_is_prox_of_B" not in applicable(frozen)
+    assert {"check_dB_matches_finite_differences", "check_elementwise",
+            "check_factor_criterion"}.isdisjoint(applicable(get("dorefa")))
     user = QuantizerPair.from_functions(sign, lambda x: x)
-    assert {"P6", "P10", "P11", "P15", "P17"}.isdisjoint(applicable(user))
+    assert {"check_forward_keeps_sign", "check_symmetry", "check_values_at_zero",
+            "check_factor_criterion", "check_annealing"}.isdisjoint(applicable(user))
 
 
 # -- each property can fail, with a witness ---------------------------------------------
@@ -98,7 +108,7 @@ def _patched(name, attr, fn):
 
 
 def _drifting_relax():
-    q = get("binaryrelax")   # a bound method survives the deep copy that P17 makes
+    q = get("binaryrelax")   # a bound method survives the deep copy that check_annealing makes
     q._anneal = types.MethodType(
         lambda self, epoch, total: setattr(self, "theta", 0.5 - epoch / (2 * total)), q)
     return q
@@ -108,32 +118,43 @@ def _random_forward(w):
     return w + np.random.default_rng().uniform(0, 1e-3, w.shape)
 
 
-BROKEN = {
-    "P1": (lambda: _WrongDtype(), "forward of a float32 array"),
-    "P2": (lambda: _Aliasing(), "sharing memory"),
-    "P3": (lambda: _user(sign, np.exp), "raised|non-finite"),
-    "P4": (lambda: _OffBackward(), "backward\\(w, g\\) != g \\* dB\\(w\\)"),
-    "P5": (lambda: _user(lambda x: 2 * sign(x), lambda x: x, binary=True), "not in"),
-    "P6": (lambda: _patched("ste", "_forward", lambda w: -sign(w)), "sign\\(forward"),
-    "P7": (lambda: _user(lambda x: -np.sign(x), lambda x: x, forward_monotone=True), "F\\("),
-    "P8": (lambda: _user(sign, lambda x: x, forward_bound=0.5), "exceeds 0.5"),
-    "P9": (lambda: _user(sign, lambda x: -x, nonneg_backward=True), "dB below 0"),
-    "P10": (lambda: _patched("swishsign", "_B", lambda w: signswish(w, 5.0) + 0.1), "B\\(-x\\)"),
-    "P11": (lambda: _patched("ste", "_dB", lambda w: 2 * np.ones_like(w)), "B'\\(0\\) = 2"),
-    "P12": (lambda: _user(sign, np.tanh, dB=lambda x: np.ones_like(x)), "central difference"),
-    "P13": (lambda: _user(sign, lambda x: x, prox=lambda u: 2 * u), "forward\\(x\\) != prox"),
-    "P14": (lambda: _user(lambda x: x - x.mean(), lambda x: x), "forward\\(x\\)\\[0\\]"),
-    "P15": (lambda: _patched("ste", "_forward", lambda w: -sign(w)), "P_nondecreasing fails"),
-    "P16": (lambda: _user(_random_forward, lambda x: x), "two calls of forward"),
-    "P17": (_drifting_relax, "theta over 2 epochs is not monotone"),
+BROKEN = {   # check name -> (a pair that breaks it, a regex of the witness message)
+    "check_shape_and_dtype": (lambda: _WrongDtype(), "forward of a float32 array"),
+    "check_no_mutation": (lambda: _Aliasing(), "sharing memory"),
+    "check_finite_outputs": (lambda: _user(sign, np.exp), "raised|non-finite"),
+    "check_backward_is_g_times_dB": (lambda: _OffBackward(),
+                                     "backward\\(w, g\\) != g \\* dB\\(w\\)"),
+    "check_forward_is_binary": (lambda: _user(lambda x: 2 * sign(x), lambda x: x, binary=True),
+                                "not in"),
+    "check_forward_keeps_sign": (lambda: _patched("ste", "_forward", lambda w: -sign(w)),
+                                 "sign\\(forward"),
+    "check_forward_nondecreasing": (
+        lambda: _user(lambda x: -np.sign(x), lambda x: x, forward_monotone=True), "F\\("),
+    "check_bounds": (lambda: _user(sign, lambda x: x, forward_bound=0.5), "exceeds 0.5"),
+    "check_dB_lower_bound": (lambda: _user(sign, lambda x: -x, nonneg_backward=True),
+                             "dB below 0"),
+    "check_symmetry": (lambda: _patched("swishsign", "_B", lambda w: signswish(w, 5.0) + 0.1),
+                       "B\\(-x\\)"),
+    "check_values_at_zero": (lambda: _patched("ste", "_dB", lambda w: 2 * np.ones_like(w)),
+                             "B'\\(0\\) = 2"),
+    "check_dB_matches_finite_differences": (
+        lambda: _user(sign, np.tanh, dB=lambda x: np.ones_like(x)), "central difference"),
+    "check_forward_is_prox_of_B": (lambda: _user(sign, lambda x: x, prox=lambda u: 2 * u),
+                                   "forward\\(x\\) != prox"),
+    "check_elementwise": (lambda: _user(lambda x: x - x.mean(), lambda x: x),
+                          "forward\\(x\\)\\[0\\]"),
+    "check_factor_criterion": (lambda: _patched("ste", "_forward", lambda w: -sign(w)),
+                               "P_nondecreasing fails"),
+    "check_deterministic": (lambda: _user(_random_forward, lambda x: x), "two calls of forward"),
+    "check_annealing": (_drifting_relax, "theta over 2 epochs is not monotone"),
 }
 
 
-@pytest.mark.parametrize("pid", sorted(BROKEN, key=lambda p: int(p[1:])))
-def test_each_property_detects_its_violation(pid):
-    make, witness = BROKEN[pid]
-    with pytest.raises(AssertionError, match=rf"^{pid} \(") as info:
-        check_quantizer_pair(make(), ids=[pid])
+@pytest.mark.parametrize("check", list(BROKEN))
+def test_each_property_detects_its_violation(check):
+    make, witness = BROKEN[check]
+    with pytest.raises(AssertionError, match=rf"^{check} \(") as info:
+        check_quantizer_pair(make(), checks=[check])
     assert re.search(witness, str(info.value)), str(info.value)
 
 
@@ -143,5 +164,6 @@ def test_readable_failure_for_a_decreasing_user_pair():
     with pytest.raises(AssertionError) as info:
         check_quantizer_pair(bad)
     msg = str(info.value)
-    assert msg.startswith("P7 (F non-decreasing) failed for FunctionPair(name='custom')")
+    assert msg.startswith("check_forward_nondecreasing (F non-decreasing) failed for "
+                          "FunctionPair(name='custom')")
     assert "F(" in msg and "> F(" in msg
