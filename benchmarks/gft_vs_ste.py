@@ -1,7 +1,7 @@
 """GFT vs latent-weight STE (Adam) on binarized digits, same fully binary architecture.
 
 Architecture ``64 -> 256 -> 10``: ±1 weights, sign activations, no biases, no BatchNorm,
-inputs binarized (pixel >= 8). GFT: shared/spec/gft.md E2 (``k0=0.001``, linear decay to
+inputs binarized (pixel >= 8). GFT: docs/gft.md E2 (``k0=0.001``, linear decay to
 0, ``margin=16``). STE: E3's baseline (``bnncore.gft.baseline``: latent ``U(-1, 1)``,
 ``"bnn"`` weight pair, clipped-STE ``Sign``, Adam ``lr=1e-2``, BLAS limited to one thread).
 Both batch 64, same epochs, seeds ``0..n-1`` (model seed; GFT ``rng = seed + 1000``).

@@ -175,8 +175,8 @@ class FullyBinaryMLP:
         Examples
         --------
         >>> net = FullyBinaryMLP((64, 256, 10), rng=0)
-        >>> net.nbytes(True), net.nbytes(False)        # 2.25 KiB packed, 4 B per weight
-        (2304, 68096)
+        >>> net.nbytes(True), net.nbytes(False)        # 2.3 KiB packed, 4 B per weight
+        (2368, 75776)
         """
         pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
         n = (sum(o * -(-i // 64) * 8 for i, o in pairs) if packed else 4 * self.n_weights())

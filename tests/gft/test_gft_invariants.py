@@ -116,11 +116,10 @@ def test_same_seeds_same_everything_packed_or_not(setup):
     X = np.concatenate([pm1((batch, sizes[0]), seed + s) for s in range(3)])
     runs = []
     for packed in (True, False, True):
-        net, tr = _make((sizes, output, bias, dict(kwargs, packed=packed,
-                                                    total_steps=None), batch, seed))
+        net, tr = _make((sizes, output, bias, dict(kwargs, packed=packed, total_steps=None,
+                                                    record_steps=True), batch, seed))
         Y = labels_for(net, X.shape[0], seed)
-        h = tr.fit((X, Y), epochs=2, batch_size=max(1, batch // 2), record_steps=True,
-                   progress=False)
+        h = tr.fit((X, Y), epochs=2, batch_size=max(1, batch // 2), progress=False)
         d = h.to_dict()
         d.pop("seconds")
         runs.append((snapshot(net), d))
@@ -166,7 +165,9 @@ def test_smallest_shapes_work():
     x = np.array([[1]])
     y = np.array([1 if net.predict(x)[0] == 0 else 0])     # the wrong class
     h = tr.fit((x, y), epochs=3, batch_size=1, progress=False)
-    assert h.extra["flips"][0] == 1 and h.train_accuracy[0] == 1.0
+    # train_accuracy is measured before each step: wrong at first, right after one flip
+    assert h.extra["flips"][0] == 1 and h.train_accuracy == [0.0, 1.0, 1.0]
+    assert tr.evaluate((x, y))["accuracy"] == 1.0
     assert net.predict(x)[0] == y[0]
     binary = FullyBinaryMLP((1, 1), output="binary", rng=0)
     stats = GFTTrainer(binary, k0=1, schedule="constant", rng=0).step(

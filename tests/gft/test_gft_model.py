@@ -10,12 +10,42 @@ from gft_cases import float_forward_all, pm1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnncore.gft import BinaryNet, FullyBinaryMLP, binarize, flip_bits_packed
+import bnncore as bc
+from bnncore.flips import binary_tensors
+from bnncore.gft import FullyBinaryMLP, binarize, flip_bits_packed
 from bnncore.kernels import pack_bits, unpack_bits
 
 
-def test_binary_net_is_an_alias():
-    assert BinaryNet is FullyBinaryMLP
+def test_binary_weights_are_the_current_int8_arrays():
+    net = FullyBinaryMLP((5, 4, 3), rng=0)
+    pairs = net.binary_weights()
+    assert [n for n, _ in pairs] == ["weights.0", "weights.1"]
+    assert all(a is w for (_, a), w in zip(pairs, net.weights))
+    net.flip(1, np.array([2]))
+    assert binary_tensors(net)[1][1].ravel()[2] == net.weights[1].ravel()[2]
+
+
+def test_forward_accepts_training_and_the_default_path_is_the_packed_flag():
+    net = FullyBinaryMLP((70, 6, 3), rng=1)
+    x = pm1((9, 70), 2)
+    assert net.packed is True
+    v = net.forward(x)
+    np.testing.assert_array_equal(net.forward(x, training=True), v)
+    np.testing.assert_array_equal(bc.predict(net, x.astype(np.float32)), v)
+    assert net.unpack() is net and net.packed is False
+    np.testing.assert_array_equal(net.forward(x), v)
+    np.testing.assert_array_equal(net.predict(x, packed=True), v.argmax(axis=1))
+    assert net.pack() is net and net.packed is True
+    xs, vs = net.forward_all(x.astype(np.int8), validate=False)
+    np.testing.assert_array_equal(vs[-1], v)
+
+
+def test_nbytes_packed_words_and_float32_equivalent():
+    net = FullyBinaryMLP((64, 256, 10), rng=0)
+    assert net.nbytes(True) == 256 * 1 * 8 + 10 * 4 * 8 == 2368      # 2.3 KiB
+    assert net.nbytes(False) == 4 * net.n_weights()
+    b = FullyBinaryMLP((65, 3), bias=True, rng=0)
+    assert b.nbytes(True) == 3 * 2 * 8 + 4 * 3 and b.nbytes(False) == 4 * 195 + 4 * 3
 
 
 def test_initialisation_is_deterministic_int8_pm1():
@@ -160,6 +190,7 @@ def test_to_dict_from_dict_round_trip_through_npz(bias):
     buf.seek(0)
     back = FullyBinaryMLP.from_dict(np.load(buf, allow_pickle=False))
     assert back.sizes == net.sizes and back.output == net.output and back.bias == bias
+    assert back.packed is True
     for a, b in zip(back.weights, net.weights):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
@@ -170,15 +201,52 @@ def test_to_dict_from_dict_round_trip_through_npz(bias):
     np.testing.assert_array_equal(back.forward(x), net.forward(x))
 
 
+@pytest.mark.parametrize("output", ["multiclass", "binary"])
+def test_from_dict_of_to_dict_is_exact(output):
+    sizes = (6, 5, 3) if output == "multiclass" else (6, 5, 1)
+    net = FullyBinaryMLP(sizes, output=output, bias=True, rng=2).unpack()
+    net.add_bias(1, np.array([0]), np.array([-2]))
+    back = FullyBinaryMLP.from_dict(net.to_dict())
+    assert (back.sizes, back.output, back.bias, back.packed) == (sizes, output, True, False)
+    for a, b in zip(back.weights + back.biases, net.weights + net.biases):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    x = pm1((7, 6), 3)
+    np.testing.assert_array_equal(back.predict(x), net.predict(x))
+    old = {k: v for k, v in net.to_dict().items() if k != "packed"}
+    old["version"] = np.array(1)                      # version 1 had no packed flag
+    assert FullyBinaryMLP.from_dict(old).packed is True
+
+
 def test_from_dict_rejects_bad_content():
-    d = FullyBinaryMLP((3, 2), rng=0).to_dict()
+    d = FullyBinaryMLP((3, 2), bias=True, rng=0).to_dict()
     bad = dict(d, W0=np.zeros((2, 3), np.int8))
-    with pytest.raises(ValueError, match="weights\\[0\\] must be ±1"):
+    with pytest.raises(ValueError, match="W0 must be ±1"):
         FullyBinaryMLP.from_dict(bad)
-    with pytest.raises(ValueError, match="lacks key"):
+    with pytest.raises(ValueError, match="lacks key 'W0'"):
         FullyBinaryMLP.from_dict({k: v for k, v in d.items() if k != "W0"})
+    with pytest.raises(ValueError, match="lacks key 'b0'"):
+        FullyBinaryMLP.from_dict({k: v for k, v in d.items() if k != "b0"})
     with pytest.raises(ValueError, match="format"):
         FullyBinaryMLP.from_dict(dict(d, format=np.array("other")))
+    with pytest.raises(ValueError, match="version 3"):
+        FullyBinaryMLP.from_dict(dict(d, version=np.array(3)))
+    with pytest.raises(ValueError, match="W0 has dtype float64"):
+        FullyBinaryMLP.from_dict(dict(d, W0=d["W0"].astype(np.float64)))
+    with pytest.raises(ValueError, match="W0 has dtype int8 and shape \\(3, 2\\)"):
+        FullyBinaryMLP.from_dict(dict(d, W0=d["W0"].T.copy()))
+    with pytest.raises(ValueError, match="b0 has dtype int32 and shape \\(3,\\)"):
+        FullyBinaryMLP.from_dict(dict(d, b0=np.zeros(3, np.int32)))
+    with pytest.raises(ValueError, match="b0 must lie in"):
+        FullyBinaryMLP.from_dict(dict(d, b0=np.array([4, 0], np.int32)))
+    with pytest.raises(ValueError, match="bias has dtype"):
+        FullyBinaryMLP.from_dict(dict(d, bias=np.array(1)))
+    with pytest.raises(ValueError, match="packed has dtype"):
+        FullyBinaryMLP.from_dict(dict(d, packed=np.array("yes")))
+    with pytest.raises(ValueError, match="sizes has dtype"):
+        FullyBinaryMLP.from_dict(dict(d, sizes=np.array([3.0, 2.0])))
+    with pytest.raises(ValueError, match="output"):
+        FullyBinaryMLP.from_dict(dict(d, output=np.array("regression")))
 
 
 def test_copy_is_independent():

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from gft_cases import pm1, snapshot
 
+from bnncore.flips import FlipCounter
 from bnncore.gft import FullyBinaryMLP, GFTTrainer, StepStats
 from bnncore.gft.rule import output_error
 from bnncore.history import History
+from bnncore.train import Trainer
 
 
 def _data(n=90, sizes=(12, 8, 3), seed=0):
@@ -66,18 +68,40 @@ def test_fit_history_fields_and_totals():
     assert all(a >= b for a, b in zip(ends, ends[1:]))
     assert h.extra["k_end"][-1] == [0, 0]                     # k_(T-1) = k_min
     assert tr.T == 4 * math.ceil(90 / 16) == tr.t
-    assert h.train_accuracy[-1] == float(np.mean(tr.model.predict(X) == y))
+    # train_accuracy is the batch mean before each update (as for every trainer); the
+    # accuracy of the trained model on the whole training set is evaluate()'s
+    assert tr.evaluate((X, y))["accuracy"] == float(np.mean(tr.model.predict(X) == y))
+    assert h.val_accuracy[-1] == tr.evaluate((X[:30], y[:30]))["accuracy"]
     assert 0.0 <= min(h.train_loss) and max(h.train_loss) <= 1.0
 
 
-def test_train_loss_is_the_fraction_of_flagged_outputs():
+def test_train_accuracy_is_the_mean_pre_step_batch_accuracy():
+    tr = _trainer(record_steps=True)
+    X, y = _data()
+    h = tr.fit((X, y), epochs=2, batch_size=16, progress=False)
+    for epoch, steps in enumerate(h.extra["steps"]):
+        sizes = [16] * 5 + [10]
+        accs = [(b - s.n_misclassified) / b for s, b in zip(steps, sizes)]
+        assert h.train_accuracy[epoch] == float(np.mean(accs))
+
+
+def test_evaluate_returns_accuracy_and_flagged_fraction():
     tr = _trainer()
     X, y = _data()
-    h = tr.fit((X, y), epochs=2, batch_size=30, record_steps=True, progress=False)
+    scores = tr.evaluate((X, y))
+    D = output_error(tr.model.forward(X), y, output="multiclass", margin=2)
+    assert scores == {"loss": np.count_nonzero(D) / D.size,
+                      "accuracy": float(np.mean(tr.model.predict(X) == y))}
+
+
+def test_train_loss_is_the_fraction_of_flagged_outputs():
+    tr = _trainer(record_steps=True)
+    X, y = _data()
+    h = tr.fit((X, y), epochs=2, batch_size=30, progress=False)
     for epoch, steps in enumerate(h.extra["steps"]):
         assert len(steps) == 3 and all(isinstance(s, StepStats) for s in steps)
-        flagged = sum(s.n_error_entries for s in steps)
-        assert h.train_loss[epoch] == flagged / (90 * 3)
+        flagged = [s.n_error_entries / (30 * 3) for s in steps]
+        assert h.train_loss[epoch] == float(np.mean(flagged))
 
 
 def test_bare_linear_step_needs_total_steps():
@@ -103,9 +127,9 @@ def test_fit_twice_continues_the_counter_and_replans_T():
 
 def test_same_seed_identical_weights_stats_and_history():
     def run(packed):
-        tr = _trainer(packed=packed, rng=None)
+        tr = _trainer(packed=packed, rng=None, record_steps=True)
         X, y = _data()
-        h = tr.fit((X, y), epochs=3, batch_size=16, seed=5, record_steps=True, progress=False)
+        h = tr.fit((X, y), epochs=3, batch_size=16, seed=5, progress=False)
         d = h.to_dict()
         d.pop("seconds")
         return tr.model.weights, d
@@ -143,9 +167,10 @@ def test_packed_and_reference_paths_agree_for_five_steps():
 
 def test_count_ops_false_gives_none_and_changes_nothing():
     X, y = _data()
-    a, b = _trainer(count_ops=True), _trainer(count_ops=False)
-    ha = a.fit((X, y), epochs=2, batch_size=16, progress=False, record_steps=True)
-    hb = b.fit((X, y), epochs=2, batch_size=16, progress=False, record_steps=True)
+    a = _trainer(count_ops=True, record_steps=True)
+    b = _trainer(count_ops=False, record_steps=True)
+    ha = a.fit((X, y), epochs=2, batch_size=16, progress=False)
+    hb = b.fit((X, y), epochs=2, batch_size=16, progress=False)
     assert all(s.ops is None for s in hb.extra["steps"][0])
     assert all(s.ops is not None for s in ha.extra["steps"][0])
     assert hb.extra["ops"] == [None, None]
@@ -185,11 +210,13 @@ def test_defaults_match_the_spec_table():
     init = inspect.signature(GFTTrainer.__init__).parameters
     expected = {"k0": 0.001, "k_min": 0.0, "schedule": "linear", "total_steps": None,
                 "margin": 0, "gate": "none", "tau": None, "packed": True, "p_update": 1.0,
-                "count_ops": True, "rng": None}
+                "count_ops": True, "shuffle": True, "record_steps": False, "rng": None}
     assert {k: init[k].default for k in expected} == expected
+    # fit is the one epoch loop of every trainer, with its defaults
+    assert GFTTrainer.fit is Trainer.fit
     fit = inspect.signature(GFTTrainer.fit).parameters
     assert {k: fit[k].default for k in ("epochs", "batch_size", "seed", "progress")} == {
-        "epochs": 30, "batch_size": 64, "seed": 0, "progress": True}
+        "epochs": 1, "batch_size": 64, "seed": 0, "progress": True}
     assert inspect.signature(FullyBinaryMLP.__init__).parameters["rng"].default is None
 
 
@@ -268,3 +295,33 @@ def test_binary_mode_labels_must_be_pm1():
     with pytest.raises(ValueError, match="y must have shape"):
         tr.step(X, np.array([1, -1, 1]))
     assert tr.step(X, np.array([1, -1, 1, -1])).t == 0
+
+
+def test_shuffle_off_visits_the_data_in_order():
+    X, y = _data()
+    a = _trainer(shuffle=False, schedule="constant")
+    b = _trainer(shuffle=False, schedule="constant")
+    a.fit((X, y), epochs=1, batch_size=30, progress=False)
+    for lo in range(0, 90, 30):
+        b.step(X[lo:lo + 30], y[lo:lo + 30])
+    for wa, wb in zip(a.model.weights, b.model.weights):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_flip_counter_counts_every_gft_flip():
+    tr = _trainer(rng=3)
+    X, y = _data()
+    counter = FlipCounter()
+    h = tr.fit((X, y), epochs=3, batch_size=16, callbacks=[counter], progress=False)
+    assert counter.total == tr.total_flips == sum(h.extra["flips"]) > 0
+    assert counter.per_epoch == h.extra["flips"]
+    assert counter.n_weights == tr.model.n_weights() and counter.latent_updates == 0
+
+
+def test_constructor_does_no_work():
+    net = FullyBinaryMLP((12, 8, 3), rng=0)
+    before = [w.copy() for w in net.weights]
+    tr = GFTTrainer(net, k0=2, rng=0)
+    assert tr.t == 0 and tr.T is None and tr._rng_flip is None
+    for a, b in zip(before, net.weights):
+        np.testing.assert_array_equal(a, b)
