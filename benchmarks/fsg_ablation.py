@@ -1,6 +1,6 @@
 """FSG ablation on digits: STE vs fast-net only, slow-net only, fast+slow, no LRE, history length.
 
-The protocol of shared/spec/fsg.md Section 8 (``bnncore.fsg.ablation``): binary MLP
+The protocol of docs/fsg.md, "Ablation on digits" (``bnncore.fsg.ablation``): binary MLP
 64-32-10 with BatchNorm, Adam ``lr = 1e-2``, batch 32, the same epochs and seeds for every
 row. Prints a Markdown table (test accuracy and training losses as mean ± std over seeds,
 wall time per epoch and its ratio to the STE epoch of the same run), saves the loss curves
@@ -8,7 +8,7 @@ and the raw results under ``--out``.
 
 Usage::
 
-    python benchmarks/fsg_ablation.py                 # the issue's rows, 3 seeds, 5 epochs
+    python benchmarks/fsg_ablation.py                 # the core rows, 3 seeds, 5 epochs
     python benchmarks/fsg_ablation.py --quick         # 2 epochs, 2 seeds: a smoke run
     python benchmarks/fsg_ablation.py --rows all      # every row of ABLATION_ROWS but fsg-code
 
@@ -36,7 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (0 1 2)")
     p.add_argument("--rows", nargs="+", default=None,
                    help="row ids of bnncore.fsg.ablation.ABLATION_ROWS, or 'all' "
-                        "(default: the issue's rows)")
+                        "(default: CORE_ROWS)")
     p.add_argument("--out", default="results/fsg/", help="output folder (results/fsg/)")
     p.add_argument("--quick", action="store_true", help="2 epochs, seeds 0 1")
     p.add_argument("--threads", type=int, default=2, help="Numba threads (2)")
@@ -48,11 +48,12 @@ def warm_up(data) -> float:
     """Compile (or load) the scan kernels before timing; returns the seconds it took."""
     from bnncore.fsg import FSGTrainer
     from bnncore.fsg.ablation import digits_task_model
+    from bnncore.losses import SoftmaxCrossEntropy
 
     Xtr, ytr = data[0][:64], data[1][:64]
     start = time.perf_counter()
-    FSGTrainer(digits_task_model(0), seed=0).fit((Xtr, ytr), epochs=1, batch_size=32,
-                                                 progress=False)
+    FSGTrainer(digits_task_model(0), SoftmaxCrossEntropy()).fit(
+        (Xtr, ytr), epochs=1, batch_size=32, seed=0, progress=False)
     return time.perf_counter() - start
 
 
@@ -87,9 +88,9 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     from bnncore.data import load_digits
-    from bnncore.fsg.ablation import DEFAULT_ROWS, ISSUE_ROWS, format_table, run_ablation
+    from bnncore.fsg.ablation import CORE_ROWS, DEFAULT_ROWS, format_table, run_ablation
 
-    rows = ISSUE_ROWS if args.rows is None else (DEFAULT_ROWS if args.rows == ["all"]
+    rows = CORE_ROWS if args.rows is None else (DEFAULT_ROWS if args.rows == ["all"]
                                                  else tuple(args.rows))
     if "ste-adam" not in rows:
         rows = ("ste-adam", *rows)           # the time reference

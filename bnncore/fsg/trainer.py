@@ -94,6 +94,8 @@ class FSGTrainer(Trainer):
     hgs : HistoricalGradientStorage or None
     fast_net, slow_net, meta_net : component or None
         The networks the method builds.
+    step_diagnostics : list of tuple
+        ``monitor.diagnostics`` of each iteration ``t >= 1`` of the current epoch.
 
     Examples
     --------
@@ -138,9 +140,8 @@ class FSGTrainer(Trainer):
             setattr(self, key, self.options[key])
         self.model, self.loss = model, loss
         self.binary, self.hyper_optimizers = [], []
-        self.fast_net = self.slow_net = self.meta_net = None
-        self.task_optimizer = self.hgs = None
-        self.epochs_done, self._diags = 0, []
+        self.fast_net = self.slow_net = self.meta_net = self.task_optimizer = self.hgs = None
+        self.epochs_done, self.step_diagnostics = 0, []
         self.reset()
 
     def build(self, seed: int = 0) -> None:
@@ -303,8 +304,8 @@ class FSGTrainer(Trainer):
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
         """Run one iteration on a batch; returns ``(loss, accuracy)`` of its task pass.
 
-        Needs ``build`` (done by the first ``fit``). The iteration's diagnostics are kept
-        for the epoch's ``fsg_*`` fields.
+        Needs ``build`` (done by the first ``fit``). An iteration ``t >= 1`` appends its
+        diagnostics to ``step_diagnostics``.
         """
         if self.hgs is None:
             raise RuntimeError("train_step before build: call fit(...) or build(seed) first")
@@ -344,7 +345,7 @@ class FSGTrainer(Trainer):
         if self.method in ("fc_grad", "multifc"):
             self.step_prev = [w - p.data for w, p in zip(saved, self.binary)]
         if gen is not None:
-            self._diags.append(diagnostics(gen, self.g_prev, self.alpha,
+            self.step_diagnostics.append(diagnostics(gen, self.g_prev, self.alpha,
                                            self.method in FSG_FAMILY))
         self._carry(g, Wm)
         return value, acc
@@ -375,15 +376,15 @@ class FSGTrainer(Trainer):
             lr = self.lr * self.lr_gamma ** (self.epochs_done // self.lr_step)
         self.task_optimizer.lr = lr
         self.epochs_done += 1
-        self._diags = []
+        self.step_diagnostics = []
 
     def _end_epoch(self) -> dict:
-        """``fsg_slow_rms``, ``fsg_fast_rms``, ``fsg_align``: means over the epoch's iterations
-        ``t >= 1`` of ``monitor.diagnostics`` (0 without any).
+        """``fsg_slow_rms``, ``fsg_fast_rms``, ``fsg_align``: means of ``step_diagnostics`` (0
+        without any).
 
         Reconstructed: they let a tutorial show what each net contributes.
         """
-        d = np.mean(self._diags, axis=0) if self._diags else np.zeros(3)
+        d = np.mean(self.step_diagnostics, axis=0) if self.step_diagnostics else np.zeros(3)
         return {"fsg_slow_rms": float(d[0]), "fsg_fast_rms": float(d[1]),
                 "fsg_align": float(d[2])}
 
