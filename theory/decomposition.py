@@ -1,7 +1,7 @@
 """The PC++ decomposition criterion (Corollary 1), checked numerically, with witnesses and plots.
 
-shared/spec/quantizers_pcpp.md, Section 6. A pair ``(F, B)`` is a PC++ pair when PC++
-training with it is ProxConnect in disguise: some non-decreasing proximal map ``P`` relates
+docs/quantizers.md, section "Is a pair a PC++ pair? The checker". A pair ``(F, B)`` is a
+PC++ pair when PC++ training with it is ProxConnect in disguise: some non-decreasing proximal map ``P`` relates
 ``F`` and ``B``. Two readings of the (partly unavailable) corollary are implemented, both
 reconstructed:
 
@@ -98,8 +98,8 @@ def check(pair, grid=None, n_random: int = 10_000, rng=None, tol: float = 1e-9, 
     """Check the PC++ decomposition criterion of ``pair`` on sampled points.
 
     This criterion is reconstructed: only the first line of the PC++ paper's Corollary 1
-    was available; the two readings (``factor``, ``integral``) are the stand-ins of spec
-    Section 6.
+    was available; the two readings (``factor``, ``integral``) are the stand-ins described in
+    docs/quantizers.md, section "Is a pair a PC++ pair? The checker".
 
     Parameters
     ----------

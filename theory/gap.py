@@ -3,17 +3,16 @@
 On one small instance (a single binary neuron), each heuristic trainer of ``bnncore`` is
 run from several seeds and its training errors are compared with the exact minimum
 (brute force for ``n <= 20``, RC2 MaxSAT above). The exact value is a lower bound, so a
-negative gap would be a bug (shared/spec/sat_theory.md §12).
+negative gap would be a bug (docs/theory.md, section "6. The optimality gap"). Sign flips
+are counted by ``bnncore.flips``.
 
-Trainers: ``"ste"`` (latent weights, clipped straight-through estimator: bnncore's
-``BinaryDense`` with the ``bnn`` pair and ``Adam``), ``"bnn++"`` (the same loop with the
-``bnn++`` pair, SignSwish forward and backward), ``"gft"`` (``bnncore.gft.GFTTrainer``,
-gradient-free flips). A trainer whose implementation is not importable raises
-``ValueError`` listing the available ones.
+Trainers (docs/theory.md, section "6. The optimality gap"): ``"ste"``, ``"bnn++"`` and
+``"gft"``. A trainer whose implementation is not importable raises ``ValueError`` listing
+the available ones.
 
 Examples
 --------
->>> from theory.hardness import random_instance
+>>> from theory.sat import random_instance
 >>> X, y = random_instance(11, 1.0, "random", seed=0)
 >>> recs = optimality_gap(X, y, trainers=("ste",), seeds=(0, 1), epochs=50)
 >>> all(r.gap_best >= 0 and r.errors_best <= r.errors_final for r in recs)
@@ -28,7 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.sat.instances import make_hidden_instance, make_perceptron_instance
+from bnncore.flips import sign_flips
+from theory.sat import brute_force, max_accuracy, random_instance, solve
+from theory.sat.instances import as_instance
 
 TRAINERS = ("gft", "ste", "bnn++")
 EXACT = ("auto", "brute", "maxsat", "both")
@@ -51,7 +52,7 @@ class GapRecord:
     gap_final: int | None
     gap_best: int | None
     updates: int
-    time_s: float
+    seconds: float
 
 
 def _gft_classes():
@@ -121,11 +122,11 @@ def _latent_perceptron(X, y, seed, epochs, lr, pair_name):
         s = layer.forward(Xf, training=True)[:, 0] / root
         ds = -yf * (yf * s < 1) / m                  # d mean(max(0, 1 - y s)) / ds
         layer.backward((ds / root)[:, None])         # g_u = B'(u) * X^T ds / sqrt(n)
+        before = layer.weight.data.copy()
         opt.step()                                   # Adam, then the pair's post_step
         np.clip(layer.weight.data, -1, 1, out=layer.weight.data)
-        w_new = np.where(layer.weight.data[0] >= 0, 1, -1)
-        updates += int((w_new != w).sum())
-        w = w_new
+        updates += int(sign_flips(before, layer.weight.data).sum())
+        w = np.where(layer.weight.data[0] >= 0, 1, -1)
         err = _errors(X, y, w)
         if err < best:
             best, w_best = err, w
@@ -134,7 +135,7 @@ def _latent_perceptron(X, y, seed, epochs, lr, pair_name):
 
 def ste_perceptron(X, y, seed: int, *, epochs: int = 200,
                    lr: float = 0.01) -> tuple[np.ndarray, np.ndarray, int]:
-    """Latent-weight STE (clipped, BinaryNet's ``bnn`` pair): ``(w_final, w_best, flips)``.
+    """Latent-weight STE (clipped, the ``bnn`` pair): ``(w_final, w_best, flips)``.
 
     Examples
     --------
@@ -185,16 +186,12 @@ _RUNNERS = {"ste": ste_perceptron, "bnn++": bnnpp_perceptron}
 
 
 def _exact(inst, exact: str, time_limit: float) -> tuple[int | None, str, str]:
-    from theory.sat.brute import brute_force_perceptron
-
     use_brute = exact in ("brute", "both") or (exact == "auto" and inst.n <= 20)
     # "auto" uses brute force only for n <= 20; an explicit "brute"/"both" allows n <= 24
-    brute = brute_force_perceptron(inst, max_n=24).min_errors if use_brute else None
+    brute = brute_force(inst, max_n=24).min_errors if use_brute else None
     if exact == "brute" or (exact == "auto" and use_brute):
         return brute, "brute", "optimal"
-    from theory.sat.maxsat import solve_max_accuracy
-
-    res = solve_max_accuracy(inst, time_limit=time_limit)
+    res = max_accuracy(inst, time_limit=time_limit)
     if exact == "both" and res.n_errors != brute:
         raise RuntimeError(f"exact references disagree: brute force {brute} errors, "
                            f"MaxSAT {res.n_errors} ({res.status})")
@@ -235,9 +232,7 @@ def optimality_gap(X, y, trainers: Sequence[str] = ("ste", "bnn++", "gft"),
     trainers = check_trainers(trainers)
     if exact not in EXACT:
         raise ValueError(f"exact must be one of {list(EXACT)}, got {exact!r}")
-    inst = make_perceptron_instance(X, y)
-    if inst.m == 0:
-        raise ValueError(f"X must not be empty: got shape {inst.X.shape}")
+    inst = as_instance(X, y)
     opt, method, status = _exact(inst, exact, time_limit)
     records = []
     for name in trainers:
@@ -270,15 +265,12 @@ def optimality_gap_grid(n_values: Sequence[int] = (11, 15),
     >>> [(r.n, r.m, r.rep, r.heuristic) for r in recs]
     [(9, 5, 0, 'ste'), (9, 5, 1, 'ste')]
     """
-    from theory.sat.instances import random_perceptron_instance
-
     trainers = check_trainers(trainers)
     records = []
     for n in n_values:
         for alpha in alphas:
             for r in range(reps):
-                rng = np.random.default_rng([seed, n, round(alpha * 1000), r, 1])
-                inst, _ = random_perceptron_instance(n, alpha, "random", rng)
+                inst = random_instance(n, alpha, "random", [seed, n, round(alpha * 1000), r, 1])
                 records += optimality_gap(inst.X, inst.y, trainers, (seed,), epochs=epochs,
                                           exact=exact, time_limit=time_limit, rep=r)
     return records
@@ -388,15 +380,13 @@ def parity_gap(H_values: Sequence[int] = (3, 5, 9), seeds: int = 20,
     """
     import itertools
 
-    from theory.sat.solve import solve_hidden
-
     check_trainers(("gft",))
     FullyBinaryMLP, GFTTrainer = _gft_classes()
     X = np.array(list(itertools.product([-1, 1], repeat=3)), dtype=np.int64)
     y = X.prod(axis=1)
     rows = []
     for H in H_values:
-        status = solve_hidden(make_hidden_instance(X, y, H, "weights")).status
+        status = solve(X, y, hidden=H, output="weights").status
         successes = 0
         for s in range(seeds):
             model = FullyBinaryMLP((3, H, 1), output="binary", rng=s)

@@ -1,13 +1,19 @@
 """Exact training of binary networks with SAT and MaxSAT (python-sat), and its oracles.
 
-The issue's array-level names (``solve``, ``max_accuracy``, ``verify``, ``brute_force``,
-``encode_perceptron``, ``encode_bnn``, ``count_solutions``) wrap the instance API of
-shared/spec/sat_theory.md: ``instances`` (validation), ``encode`` / ``hidden`` (CNF),
-``solve`` / ``maxsat`` / ``count`` (oracles, time limits), ``brute`` and ``verify``
-(NumPy-only references). PySAT is imported lazily: ``brute`` and ``verify`` work without it.
+One API, read top to bottom in this order (docs/theory.md, section "5. The API"):
 
-The functions ``solve`` and ``verify`` share their names with the modules ``solve.py`` and
-``verify.py``; reach module members with ``from theory.sat.solve import ...``.
+- ``instances``: validated data (``make_*_instance``, ``random_instance``);
+- ``encoding``: CNF of one neuron (``encode_perceptron``) or one hidden layer
+  (``encode_bnn``), with the threshold arithmetic ``need``;
+- ``solving``: ``solve`` (SAT), ``max_accuracy`` (RC2 MaxSAT), ``count_solutions``;
+- ``runner``: the PySAT boundary: solver names, ``DEFAULT_SOLVER``, time limits;
+- ``result``: ``SolveResult`` and ``BruteResult``;
+- ``exhaustive``: ``brute_force``, the NumPy-only oracle;
+- ``verification``: ``verify`` and ``misclassified``, NumPy only, trusting nothing.
+
+Every entry point takes arrays ``(X, y)`` or a ready instance (then ``y=None``), and the
+solving ones share one default solver. PySAT is imported lazily: ``brute_force`` and
+``verify`` work without it.
 
 Examples
 --------
@@ -20,19 +26,8 @@ Examples
 ('sat', True, True)
 """
 
-from . import facade
-from .brute import BruteResult, brute_force_hidden, brute_force_perceptron, brute_force_regression
-from .count import count_instance
-from .encode import encode_consistency, encode_max_accuracy, encode_regression_zero
-from .encoding import Encoding, decode
-from .facade import (
-    brute_force,
-    count_solutions,
-    encode_bnn,
-    encode_perceptron,
-    max_accuracy,
-)
-from .hidden import encode_hidden, reified_atleast
+from .encoding import Encoding, encode_bnn, encode_perceptron, need
+from .exhaustive import brute_force
 from .instances import (
     HiddenInstance,
     PerceptronInstance,
@@ -40,33 +35,17 @@ from .instances import (
     make_hidden_instance,
     make_perceptron_instance,
     make_regression_instance,
-    random_perceptron_instance,
+    random_instance,
 )
-from .maxsat import solve_hidden_max_accuracy, solve_max_accuracy
-from .result import SatResult, SolveResult
-from .solve import solve_consistency, solve_hidden, solve_regression_zero
-from .threshold import need
-from .verify import (
-    Verification,
-    verify_hidden,
-    verify_partition,
-    verify_perceptron,
-    verify_regression,
-)
-
-# Loading a submodule sets the package attribute of the same name; bind the issue's
-# functions last, so that theory.sat.solve and theory.sat.verify are the functions.
-solve, verify = facade.solve, facade.verify
+from .result import BruteResult, SolveResult
+from .runner import DEFAULT_SOLVER
+from .solving import count_solutions, max_accuracy, solve
+from .verification import misclassified, verify
 
 __all__ = [
-    "BruteResult", "Encoding", "HiddenInstance", "PerceptronInstance", "RegressionInstance",
-    "SatResult", "SolveResult", "Verification", "brute_force", "brute_force_hidden",
-    "brute_force_perceptron", "brute_force_regression", "count_instance", "count_solutions",
-    "decode", "encode_bnn", "encode_consistency", "encode_hidden", "encode_max_accuracy",
-    "encode_perceptron", "encode_regression_zero", "make_hidden_instance",
-    "make_perceptron_instance", "make_regression_instance", "max_accuracy", "need",
-    "random_perceptron_instance", "reified_atleast", "solve", "solve_consistency",
-    "solve_hidden", "solve_hidden_max_accuracy", "solve_max_accuracy",
-    "solve_regression_zero", "verify", "verify_hidden", "verify_partition",
-    "verify_perceptron", "verify_regression",
+    "DEFAULT_SOLVER", "BruteResult", "Encoding", "HiddenInstance", "PerceptronInstance",
+    "RegressionInstance", "SolveResult", "brute_force", "count_solutions", "encode_bnn",
+    "encode_perceptron", "make_hidden_instance", "make_perceptron_instance",
+    "make_regression_instance", "max_accuracy", "misclassified", "need", "random_instance",
+    "solve", "verify",
 ]

@@ -1,14 +1,18 @@
-"""Validated training instances for the exact solvers (shared/spec/sat_theory.md §2).
+"""Validated training instances for the exact solvers (docs/theory.md, section
+"1. Conventions").
 
-The dataclasses are only ever built through the ``make_*`` constructors, which validate and
-copy their inputs: an instance never aliases user memory.
+Three problems: one binary neuron (:class:`PerceptronInstance`, rows ``X``, labels ``y``,
+threshold ``theta``), one hidden layer of sign units (:class:`HiddenInstance`) and
+zero-residual regression (:class:`RegressionInstance`). They are only ever built through
+the ``make_*`` constructors (or :func:`as_instance`, which every entry point calls), which
+validate and copy their inputs: an instance never aliases user memory.
 
 Examples
 --------
 >>> inst = make_perceptron_instance([[1, -1, 1], [-1, -1, 1]], [1, -1])
 >>> inst.n, inst.m, inst.alpha
 (3, 2, 0.6666666666666666)
->>> X, y = inst          # the issue's (X, y) form
+>>> X, y = inst          # an instance unpacks as (X, y)
 >>> X.dtype, y.dtype
 (dtype('int64'), dtype('int8'))
 """
@@ -22,10 +26,10 @@ import numpy as np
 
 from bnncore._validation import check_array, check_int, check_rng
 
-from ._record import ArrayRecord
+from .result import ArrayRecord
 
 OUTPUTS = ("majority", "weights")
-LABEL_KINDS = ("planted", "random")
+KINDS = ("teacher", "random")
 
 
 def _int_matrix(X: object, name: str, *, pm1: bool) -> np.ndarray:
@@ -69,18 +73,8 @@ def check_theta(theta: object) -> int:
     return int(theta)
 
 
-@dataclass(frozen=True, eq=False)
-class PerceptronInstance(ArrayRecord):
-    """Problem (a)/(b): rows ``X`` (m, n) int64, labels ``y`` (m,) int8, threshold ``theta``.
-
-    The prediction rule is ``pred(x) = +1 if <w, x> >= theta else -1`` (sat_theory.md §1).
-    Unpacks as ``X, y = inst``.
-    """
-
-    X: np.ndarray
-    y: np.ndarray
-    theta: int = 0
-    integer_features: bool = False
+class _Shape:
+    """``n`` (features) and ``m`` (samples) of an instance with rows ``X``."""
 
     @property
     def n(self) -> int:
@@ -92,7 +86,22 @@ class PerceptronInstance(ArrayRecord):
 
     @property
     def alpha(self) -> float:
+        """``m / n``, the load of the instance."""
         return self.m / self.n
+
+
+@dataclass(frozen=True, eq=False)
+class PerceptronInstance(_Shape, ArrayRecord):
+    """One binary neuron: rows ``X`` (m, n) int64, labels ``y`` (m,) int8, ``theta``.
+
+    ``pred(x) = +1 if <w, x> >= theta else -1`` (docs/theory.md, section "1. Conventions").
+    Unpacks as ``X, y = inst``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    theta: int = 0
+    integer_features: bool = False
 
     def __iter__(self):
         yield self.X
@@ -100,41 +109,25 @@ class PerceptronInstance(ArrayRecord):
 
 
 @dataclass(frozen=True, eq=False)
-class HiddenInstance(ArrayRecord):
-    """Problem (c): ±1 rows ``X``, labels ``y``, ``H`` hidden sign units, an output rule."""
+class HiddenInstance(_Shape, ArrayRecord):
+    """One hidden layer: ±1 rows ``X``, labels ``y``, ``H`` sign units, an output rule."""
 
     X: np.ndarray
     y: np.ndarray
     H: int
     output: str = "majority"
 
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[1])
-
-    @property
-    def m(self) -> int:
-        return int(self.X.shape[0])
-
     def __iter__(self):
         yield self.X
         yield self.y
 
 
 @dataclass(frozen=True, eq=False)
-class RegressionInstance(ArrayRecord):
-    """Problem (d): integer rows ``X`` (m, n) and integer targets ``t`` (m,)."""
+class RegressionInstance(_Shape, ArrayRecord):
+    """Binary-weight regression: integer rows ``X`` (m, n) and integer targets ``t`` (m,)."""
 
     X: np.ndarray
     t: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[1])
-
-    @property
-    def m(self) -> int:
-        return int(self.X.shape[0])
 
 
 def make_perceptron_instance(X: object, y: object, theta: int = 0, *,
@@ -174,7 +167,7 @@ def make_perceptron_instance(X: object, y: object, theta: int = 0, *,
 
 def make_hidden_instance(X: object, y: object, H: int,
                          output: str = "majority") -> HiddenInstance:
-    """Validate and copy a one-hidden-layer instance (sat_theory.md §5).
+    """Validate and copy a one-hidden-layer instance (docs/theory.md, "One hidden layer").
 
     Examples
     --------
@@ -190,7 +183,7 @@ def make_hidden_instance(X: object, y: object, H: int,
 
 
 def make_regression_instance(X: object, t: object) -> RegressionInstance:
-    """Validate and copy an integer regression instance ``min ||X w - t||^2`` (§6).
+    """Validate and copy an integer regression instance ``min ||X w - t||^2``.
 
     Examples
     --------
@@ -208,34 +201,79 @@ def make_regression_instance(X: object, t: object) -> RegressionInstance:
     return RegressionInstance(X, t.astype(np.int64))
 
 
-def random_perceptron_instance(n: int, alpha: float, labels: str = "random",
-                               rng: object = None
-                               ) -> tuple[PerceptronInstance, np.ndarray | None]:
-    """Draw ``m = max(1, floor(alpha n + 0.5))`` random ±1 rows and their labels.
+def as_instance(X: object, y: object = None, hidden: int | None = None, *, theta: int = 0,
+                integer_features: bool = False, output: str = "majority",
+                regression: bool = False):
+    """The validated, non-empty instance every entry point works on.
 
-    ``labels="planted"`` draws a teacher ``w*`` and labels ``y = sign(X w*)`` (returned);
-    ``labels="random"`` draws uniform ±1 labels (``None`` is returned for ``w*``). The draw
-    order is fixed: ``X``, then ``w*`` or ``y``.
+    ``X`` is an array (then ``y`` is required) or a ready instance (then ``y`` is None);
+    ``hidden=H`` asks for a one-hidden-layer instance. A ``RegressionInstance`` is accepted
+    only where ``regression=True``. An empty instance (``m = 0``) raises ``ValueError``.
 
     Examples
     --------
-    >>> inst, w_star = random_perceptron_instance(9, 0.6, "planted", 0)
-    >>> inst.m, bool(((inst.X @ w_star >= 0) * 2 - 1 == inst.y).all())
-    (5, True)
+    >>> as_instance([[1, -1]], [1], hidden=2).H
+    2
+    """
+    kinds = (PerceptronInstance, HiddenInstance) + ((RegressionInstance,) if regression
+                                                     else ())
+    if isinstance(X, (PerceptronInstance, HiddenInstance, RegressionInstance)):
+        if not isinstance(X, kinds):
+            raise TypeError(f"X must be an array or one of {[k.__name__ for k in kinds]}, "
+                            f"got {type(X).__name__}")
+        if y is not None:
+            raise ValueError("y must be None when X is already an instance")
+        if hidden is not None and not isinstance(X, PerceptronInstance):
+            raise ValueError(f"hidden must be None when X is a {type(X).__name__}")
+        inst = X if hidden is None else make_hidden_instance(
+            X.X, X.y, check_int(hidden, "hidden", minimum=1), output)
+    elif y is None:
+        raise ValueError("y is required when X is an array")
+    elif hidden is None:
+        inst = make_perceptron_instance(X, y, theta, integer_features=integer_features)
+    else:
+        inst = make_hidden_instance(X, y, check_int(hidden, "hidden", minimum=1), output)
+    if inst.m == 0:
+        raise ValueError(f"X must not be empty: got shape {inst.X.shape} (an instance needs "
+                         f"at least one sample and one feature)")
+    return inst
+
+
+def random_instance(n: int, alpha: float, kind: str = "random",
+                    seed: int | list[int] | np.random.Generator = 0) -> PerceptronInstance:
+    """Random ±1 data with ``m = max(1, floor(alpha n + 0.5))`` rows; unpacks as ``(X, y)``.
+
+    ``kind="teacher"`` draws a binary teacher ``w*`` and labels ``y = sign(X w*)`` (always
+    consistent); ``kind="random"`` draws uniform labels (consistent with high probability
+    below the capacity ``alpha_c ~ 0.83``). The draw order is fixed: ``X``, then ``w*`` or
+    ``y``, from ``numpy.random.default_rng(seed)`` (``seed``: an int, a list of ints or a
+    Generator).
+
+    Examples
+    --------
+    >>> X, y = random_instance(11, 0.6, "teacher", seed=0)
+    >>> X.shape, set(y.tolist()) <= {-1, 1}
+    ((7, 11), True)
     """
     n = check_int(n, "n", minimum=1)
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    if labels not in LABEL_KINDS:
-        raise ValueError(f"labels must be one of {list(LABEL_KINDS)}, got {labels!r}")
-    rng = check_rng(rng)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+    if isinstance(seed, (list, tuple)):
+        if not seed or any(isinstance(s, bool) or not isinstance(s, numbers.Integral)
+                           or s < 0 for s in seed):
+            raise TypeError(f"seed must be an int, a list of ints >= 0 or a Generator, "
+                            f"got {seed!r}")
+        rng = np.random.default_rng([int(s) for s in seed])
+    else:
+        rng = check_rng(seed, "seed")
     m = max(1, int(np.floor(alpha * n + 0.5)))
     X = (2 * rng.integers(0, 2, (m, n)) - 1).astype(np.int8)
-    w_star = None
-    if labels == "planted":
-        w_star = (2 * rng.integers(0, 2, n) - 1).astype(np.int8)
+    if kind == "teacher":
+        w_star = (2 * rng.integers(0, 2, n) - 1).astype(np.int64)
         # int64: an int8 @ int8 product overflows for n > 127
-        y = np.where(X.astype(np.int64) @ w_star.astype(np.int64) >= 0, 1, -1)
+        y = np.where(X.astype(np.int64) @ w_star >= 0, 1, -1)
     else:
         y = 2 * rng.integers(0, 2, m) - 1
-    return make_perceptron_instance(X, y), w_star
+    return make_perceptron_instance(X, y)

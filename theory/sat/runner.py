@@ -1,20 +1,86 @@
-"""Run a SAT or MaxSAT oracle under a wall-clock limit (shared/spec/sat_theory.md §7).
+"""Everything that touches PySAT's solvers: lazy import, names, and time limits.
 
-Interruptible solvers: a ``threading.Timer`` calls ``interrupt()`` at the deadline and
-``solve_limited(expect_interrupt=True)`` (or ``RC2.compute``) returns ``None``.
-Solvers python-sat cannot interrupt (CaDiCaL, Kissat, ...) run, when a limit is requested
-through the array-level facade, in a child process that is terminated at the deadline.
-Either way a time limit gives ``status="unknown"``, never a hang.
+PySAT is imported only inside the functions that need it (:func:`require`), so that
+``theory.sat.exhaustive`` and ``theory.sat.verification`` work without it.
+
+A time limit never hangs (docs/theory.md, section "Time limits"): an interruptible solver
+(``INTERRUPTIBLE``) is stopped in-process by a ``threading.Timer`` calling ``interrupt()``
+(``solve_limited(expect_interrupt=True)`` or ``RC2.compute`` then return ``None``); any other
+solver (CaDiCaL, Kissat, ...) runs in a child process that is terminated at the deadline.
+Either way the answer is ``status="unknown"`` with a ``reason``.
+
+Examples
+--------
+>>> run_sat([[1, 2], [-1]], DEFAULT_SOLVER).model
+[-1, 2]
 """
 
 from __future__ import annotations
 
+import importlib
+import math
 import multiprocessing as mp
+import numbers
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 
-from ._pysat import INTERRUPTIBLE, require
+#: The solver of every entry point (docs/theory.md, section "The default solver").
+DEFAULT_SOLVER = "glucose4"
+
+PYSAT_HINT = "theory.sat needs python-sat: pip install python-sat"
+PB_HINT = ("pb_backend='pysat-pb' needs pysat.pb, which needs pindakaas: "
+           "pip install 'python-sat[pb]'")
+
+#: The long solver names of python-sat 1.9 (the only names accepted).
+SOLVERS = ("cadical103", "cadical153", "cadical195", "cadical300", "cryptosat", "ergo",
+           "gluecard3", "gluecard4", "glucose3", "glucose4", "glucose42", "kissat404",
+           "lingeling", "maplechrono", "maplecm", "maplesat", "mergesat3", "minicard",
+           "minisat22", "minisatgh", "minisatep")
+
+#: Solvers whose ``solve_limited`` honours ``interrupt()`` (checked against 1.9.dev24).
+INTERRUPTIBLE = ("glucose3", "glucose4", "glucose42", "gluecard4", "maplechrono", "maplecm",
+                 "maplesat", "mergesat3", "minicard", "minisat22", "minisatep")
+
+#: Cardinality encodings offered, by their ``pysat.card.EncType`` names.
+ENCODINGS = ("seqcounter", "totalizer", "kmtotalizer", "sortnetwrk", "cardnetwrk",
+             "mtotalizer")
+
+
+def require(submodule: str) -> ModuleType:
+    """Import ``pysat.<submodule>``, or raise ``ImportError`` with the install hint."""
+    try:
+        return importlib.import_module(f"pysat.{submodule}")
+    except ImportError as exc:
+        raise ImportError(PYSAT_HINT) from exc
+
+
+def require_pb() -> ModuleType:
+    """Import ``pysat.pb``; in python-sat 1.9 it asserts at import without pindakaas."""
+    require("card")
+    try:
+        return importlib.import_module("pysat.pb")
+    except (ImportError, AssertionError) as exc:
+        raise ImportError(PB_HINT) from exc
+
+
+def check_options(solver: object, encoding: object, time_limit: object) -> float | None:
+    """Validate the solver and encoding names and the time limit before any work.
+
+    Returns the time limit as a float (``None``: no limit).
+    """
+    if not isinstance(solver, str) or solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {list(SOLVERS)}, got {solver!r}")
+    if not isinstance(encoding, str) or encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {list(ENCODINGS)}, got {encoding!r}")
+    if time_limit is None:
+        return None
+    bad = isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
+    if bad or not math.isfinite(float(time_limit)) or float(time_limit) <= 0:
+        raise ValueError(f"time_limit must be None or a finite number > 0, got {time_limit!r}")
+    return float(time_limit)
 
 
 @dataclass
@@ -33,25 +99,38 @@ def _limit_reason(time_limit: float) -> str:
     return f"time limit {time_limit:g} s reached"
 
 
-def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Outcome:
-    solvers = require("solvers")
+def _timer(time_limit: float | None, stop) -> tuple[threading.Timer | None, threading.Event]:
+    """Start a timer that sets the returned event and calls ``stop()`` at the deadline."""
     fired = threading.Event()
+    if time_limit is None:
+        return None, fired
+
+    def fire() -> None:
+        fired.set()
+        stop()
+
+    timer = threading.Timer(time_limit, fire)
+    timer.start()
+    return timer, fired
+
+
+def _stop(timer: threading.Timer | None) -> None:
+    if timer is not None:
+        timer.cancel()
+        timer.join()   # a callback already running finishes before the solver dies
+
+
+def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Outcome:
     start = time.perf_counter()
-    with solvers.Solver(name=solver, bootstrap_with=clauses) as s:
+    with require("solvers").Solver(name=solver, bootstrap_with=clauses) as s:
         if time_limit is None:
             res = s.solve()
         else:
-            def fire() -> None:
-                fired.set()
-                s.interrupt()
-
-            timer = threading.Timer(time_limit, fire)
-            timer.start()
+            timer, _ = _timer(time_limit, s.interrupt)
             try:
                 res = s.solve_limited(expect_interrupt=True)
             finally:
-                timer.cancel()
-                timer.join()   # a callback already running finishes before the solver dies
+                _stop(timer)
         seconds = time.perf_counter() - start
         conflicts = int(s.accum_stats().get("conflicts", 0))
         if res is None:
@@ -69,23 +148,13 @@ def _maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: st
         wcnf.append(clause)
     for clause, weight in soft:
         wcnf.append(clause, weight=weight)
-    fired = threading.Event()
     start = time.perf_counter()
     with rc2mod.RC2(wcnf, solver=solver) as rc2:   # adapt/exhaust/minz off: prompt interrupts
-        timer = None
-        if time_limit is not None:
-            def fire() -> None:
-                fired.set()
-                rc2.interrupt()
-
-            timer = threading.Timer(time_limit, fire)
-            timer.start()
+        timer, fired = _timer(time_limit, rc2.interrupt)
         try:
             model = rc2.compute(expect_interrupt=time_limit is not None)
         finally:
-            if timer is not None:
-                timer.cancel()
-                timer.join()
+            _stop(timer)
         seconds = time.perf_counter() - start
         if model is None:
             if not fired.is_set():
@@ -131,7 +200,8 @@ def _in_child(kind: str, args: tuple, time_limit: float) -> Outcome:
         receive.close()
 
 
-def run_sat(clauses: list[list[int]], solver: str, time_limit: float | None = None) -> Outcome:
+def run_sat(clauses: list[list[int]], solver: str = DEFAULT_SOLVER,
+            time_limit: float | None = None) -> Outcome:
     """Decide ``clauses``; a limit on a non-interruptible solver uses a child process."""
     if time_limit is not None and solver not in INTERRUPTIBLE:
         require("solvers")
@@ -139,10 +209,31 @@ def run_sat(clauses: list[list[int]], solver: str, time_limit: float | None = No
     return _sat(clauses, solver, time_limit)
 
 
-def run_maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: str,
-               time_limit: float | None = None) -> Outcome:
+def run_maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]],
+               solver: str = DEFAULT_SOLVER, time_limit: float | None = None) -> Outcome:
     """Minimise the cost of ``soft`` subject to ``hard`` with RC2 (``status="optimal"``)."""
     if time_limit is not None and solver not in INTERRUPTIBLE:
         require("examples.rc2")
         return _in_child("maxsat", (hard, soft, solver), time_limit)
     return _maxsat(hard, soft, solver, time_limit)
+
+
+def models(clauses: list[list[int]], project: list[int],
+           solver: str = DEFAULT_SOLVER) -> Iterator[list[int]]:
+    """Enumerate models that differ on the ``project`` variables (blocking clauses).
+
+    After each model, the clause "at least one ``project`` variable differs" is added. The
+    projection matters: a counter's auxiliary variables are not fixed by the weights, so
+    blocking whole models would yield one weight vector several times.
+
+    Examples
+    --------
+    >>> len(list(models([[1, 2]], [1, 2])))
+    3
+    """
+    with require("solvers").Solver(name=solver, bootstrap_with=clauses) as s:
+        while s.solve():
+            model = s.get_model()
+            yield model
+            negative = {-lit for lit in model if lit < 0}   # a missing variable reads +1
+            s.add_clause([v if v in negative else -v for v in project])
