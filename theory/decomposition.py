@@ -1,9 +1,9 @@
 """The PC++ decomposition criterion (Corollary 1), checked numerically, with witnesses and plots.
 
 docs/quantizers.md, section "Is a pair a PC++ pair? The checker". A pair ``(F, B)`` is a
-PC++ pair when PC++ training with it is ProxConnect in disguise: some non-decreasing proximal map ``P`` relates
-``F`` and ``B``. Two readings of the (partly unavailable) corollary are implemented, both
-reconstructed:
+PC++ pair when PC++ training with it is ProxConnect in disguise: some non-decreasing
+proximal map ``P`` relates ``F`` and ``B``. Two readings of the (partly unavailable)
+corollary are implemented, both reconstructed:
 
 - ``criterion="factor"`` (default, Reading A): ``F = P o B`` on the latent domain;
 - ``criterion="integral"`` (Reading B): ``B' > 0`` and ``F`` non-decreasing along

@@ -1,4 +1,5 @@
-"""theory.decomposition: the known-pairs table of spec 6.9, determinism, plots, bad arguments."""
+"""theory.decomposition: the verdicts table of docs/quantizers.md, determinism, plots, bad
+arguments."""
 
 import matplotlib
 import numpy as np
