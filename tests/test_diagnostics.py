@@ -1,4 +1,4 @@
-"""FlipTracker (shared/spec/ovsw.md Section 5): scripted flips, totals, histograms, agreement
+"""FlipTracker (docs/ovsw.md, "FlipTracker"): scripted flips, totals, histograms, agreement
 with SAD, export, plots, errors, and hypothesis invariants."""
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def test_flip_tracker_has_one_home():
     assert not hasattr(bc.optim, "FlipTracker")       # no re-export from optim
 
 
-# -- errors (spec 5.3) --------------------------------------------------------------------
+# -- errors ------------------------------------------------------------------------------
 
 def test_update_before_start():
     with pytest.raises(RuntimeError, match="start"):
@@ -275,7 +275,7 @@ def test_nothing_to_track():
         FlipTracker().start(bc.layers.Sequential(bc.layers.Dense(3, 2, rng=0)))
 
 
-# -- hypothesis invariants (spec 7) ----------------------------------------------------------
+# -- hypothesis invariants ------------------------------------------------------------------
 
 @st.composite
 def weight_runs(draw):
@@ -310,7 +310,7 @@ def test_property_tracker_invariants(run):
             if init == "zeros":
                 np.testing.assert_array_equal(sad.ema(name), tracker.ema[name])
                 np.testing.assert_array_equal(sad.silent_mask(name), ~tracker.ever_flipped[name])
-            else:                             # SAD's first call decays once more (spec 5.2)
+            else:                             # SAD's first call decays once more
                 never = ~tracker.ever_flipped[name]
                 np.testing.assert_allclose(sad.ema(name)[never],
                                            sad.momentum * tracker.ema[name][never], rtol=1e-12)

@@ -1,4 +1,4 @@
-"""Selective-scan recurrences of FSG's slow-net (shared/spec/fsg.md Section 6.3), in Numba.
+"""Selective-scan recurrences of FSG's slow-net (docs/fsg.md, "The selective scan"), in Numba.
 
 Only the two time recurrences of the S6 block are compiled here; projections, gating and
 the causal convolution stay NumPy (``bnncore.fsg.mamba``). Shapes: ``u, delta, dy``

@@ -1,4 +1,6 @@
-"""ProxConnect++ (PC++): the training rule of every quantizer pair (spec quantizers_pcpp.md, 5).
+"""ProxConnect++ (PC++): the training rule of every quantizer pair.
+
+docs/quantizers.md, section "The PC++ training rule".
 
 For a quantized parameter with latent ``w~`` and pair ``(F, B)`` at its current state:
 

@@ -3,8 +3,8 @@
 Every pair is a ``QuantizerPair``: ``forward`` (``F``, what the network computes with),
 ``B`` (the backward quantizer), ``dB`` (``B'``), ``backward(w, g) = g * B'(w)``, ``prox``
 (``P`` with ``F = P o B``), ``deploy`` (the weights used at inference), ``on_epoch``
-(annealing) and ``post_step`` (latent projection). See shared/spec/quantizers_pcpp.md for
-the contract and docs/quantizers.md for every pair's formulas, plots and verdicts.
+(annealing) and ``post_step`` (latent projection). docs/quantizers.md has the contract
+(section "The contract") and every pair's formulas, plots and verdicts ("The pairs").
 
 Examples
 --------

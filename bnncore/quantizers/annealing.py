@@ -1,4 +1,4 @@
-"""Annealing schedules driven by ``on_epoch(epoch, total)`` (shared/spec/quantizers_pcpp.md, 4).
+"""Annealing schedules driven by ``on_epoch(epoch, total)`` (docs/quantizers.md, "Annealing").
 
 Progress runs from 0 at the first epoch to 1 at the last: ``p = epoch / max(total - 1, 1)``.
 Windows ``[a, b]`` are in progress units with ``0 <= a < b <= 1``. The functions here are pure;
@@ -37,7 +37,9 @@ def ramp(p: float, start: float, end: float) -> float:
 
 
 def geometric(start: float, end: float, p: float) -> float:
-    """``start * (end / start) ** p``: BNN++'s beta schedule (reconstructed, spec 3.7).
+    """``start * (end / start) ** p``: BNN++'s beta schedule (reconstructed).
+
+    docs/quantizers.md, section "Annealing".
 
     Examples
     --------
@@ -48,7 +50,7 @@ def geometric(start: float, end: float, p: float) -> float:
 
 
 def mirror_sigmoid(f: float, steepness: float = 10.0, center: float = 0.5) -> float:
-    """PARQ's normalized mirror sigmoid: 1 at ``f = 0``, 0 at ``f = 1`` (spec 3.10).
+    """PARQ's normalized mirror sigmoid: 1 at ``f = 0``, 0 at ``f = 1`` (``parq``).
 
     ``st = 1 / (1 + exp(S (f - C)))`` rescaled by its values at ``f - C = -+1/2``, clipped
     to ``[0, 1]`` (the clip matters only when ``C != 0.5``).

@@ -4,7 +4,7 @@ A quantizer pair is the whole of a binarization method's effect on one tensor: t
 forward quantizer ``F`` that the network computes with, and the backward quantizer ``B``
 whose derivative ``B'`` replaces the (zero almost everywhere) derivative of ``F`` when the
 gradient flows back to the latent weight. ``backward(w, g) = g * B'(w)`` is the only place
-where a layer touches ``B'`` (shared/spec/quantizers_pcpp.md, Section 2.1).
+where a layer touches ``B'`` (docs/quantizers.md, section "The contract").
 """
 
 from __future__ import annotations

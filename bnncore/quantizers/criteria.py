@@ -1,7 +1,7 @@
 """The numeric PC++ decomposition criterion (Corollary 1), on sampled points.
 
-shared/spec/quantizers_pcpp.md, Section 6. Both readings are reconstructed (only the first
-line of Corollary 1 was available):
+docs/quantizers.md, section "Is a pair a PC++ pair? The checker". Both readings are
+reconstructed (only the first line of Corollary 1 was available):
 
 - ``factor`` (Reading A, default): ``F = P o B`` for a non-decreasing ``P`` on the domain, i.e.
   ``F_function_of_B`` (equal ``B`` gives equal ``F``) and ``P_nondecreasing`` (larger ``B``

@@ -1,4 +1,4 @@
-"""User-defined pairs from plain callables (shared/spec/quantizers_pcpp.md, Section 2.3).
+"""User-defined pairs from plain callables (docs/quantizers.md, "The contract": user pairs).
 
 ``QuantizerPair.from_functions(F, B)`` is the public entry; it builds a ``FunctionPair``.
 """

@@ -1,4 +1,4 @@
-"""DoReFa-Net's weight quantizer (shared/spec/quantizers_pcpp.md, Section 3.8).
+"""DoReFa-Net's weight quantizer (docs/quantizers.md, section "`dorefa`: DoReFa-Net weights").
 
 ``k = 1``: the BWN-style scaled sign ``F(W) = E * sign(W)``, ``B(W) = W``, with ``E`` the mean
 absolute value of the tensor (``scale="tensor"``), of each output channel
@@ -106,7 +106,7 @@ class DoReFa(QuantizerPair):
         self.scale = scale
         self.m = None if m is None else check_positive(m, "m")
 
-    # -- descriptors (spec 3.0) ------------------------------------------------------
+    # -- descriptors (docs/quantizers.md, "The contract") -------------------------------
     @property
     def binary(self) -> bool:
         return self.k == 1

@@ -1,6 +1,6 @@
 """Proximal pairs with ``B = identity``: BinaryRelax, PARQ, ProxQuant, ProxConnect.
 
-shared/spec/quantizers_pcpp.md, Sections 3.9-3.12 and 4. The forward is a proximal map
+docs/quantizers.md, sections "The pairs" and "Annealing". The forward is a proximal map
 ``P`` (``bnncore.quantizers.proxmaps``) that anneals from the identity toward ``sign``; the
 backward is the plain straight-through ``B(w) = w``. ProxQuant is the exception: it computes
 with the real-valued weight and applies its proximal map in ``post_step``.

@@ -1,4 +1,4 @@
-"""Proximal maps toward ``Q = {-1, +1}`` (shared/spec/quantizers_pcpp.md, 3.9-3.12).
+"""Proximal maps toward ``Q = {-1, +1}`` (docs/quantizers.md, "The pairs").
 
 Each map is non-decreasing, odd-symmetric up to ``sign(0) = +1``, and keeps the sign of its
 input. They are written without cancellation near 0, so that ``sign(P(u)) = sign(u)`` also

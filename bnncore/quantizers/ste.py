@@ -1,6 +1,6 @@
 """Straight-through pairs: the forward is ``sign``, the backward pretends it was ``B``.
 
-shared/spec/quantizers_pcpp.md, Sections 3.1-3.5.
+docs/quantizers.md, section "The pairs" (``identity`` to ``approxsign``).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class ApproxSign(STE):
     """Bi-Real Net's ApproxSign: ``F = sign``, ``B = A``, ``B'(w) = max(0, 2 - 2|w|)``.
 
     ``A(w) = sign0(w) * m * (2 - m)`` with ``m = min(|w|, 1)``, the piecewise quadratic whose
-    derivative is Bi-Real's triangle (spec 3.5). The product form keeps ``sign(A(w)) =
+    derivative is Bi-Real's triangle. The product form keeps ``sign(A(w)) =
     sign(w)`` for tiny ``|w|``, where ``1 - (1 - m)^2`` would round to 0.
 
     Examples

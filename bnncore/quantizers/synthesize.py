@@ -1,6 +1,6 @@
 """Synthesized pairs: pick a proximal map ``P`` and a backward quantizer ``B``, set ``F = P o B``.
 
-shared/spec/quantizers_pcpp.md, Section 3.13. Every synthesized pair passes the factor
+docs/quantizers.md, section "Synthesized pairs". Every synthesized pair passes the factor
 criterion by construction. ``ZOO`` lists the library's stand-in for the six extra PC++
 instances of PC++ Figure 5 (reconstructed: that figure was not available).
 """

@@ -1,8 +1,9 @@
 """Selective-scan kernels (bnncore.kernels.scan) against the NumPy reference.
 
-shared/spec/fsg.md Section 6: equality on fixed and hypothesis-drawn shapes (float64
-``< 1e-10``, float32 ``< 1e-4``), bitwise determinism across thread counts, causality,
-finite-difference gradients of both backends, identical argument errors, lazy compilation.
+docs/fsg.md, sections "The selective scan" and "Tests": equality on fixed and
+hypothesis-drawn shapes (float64 ``< 1e-10``, float32 ``< 1e-4``), bitwise determinism
+across thread counts, causality, finite-difference gradients of both backends, identical
+argument errors, lazy compilation.
 """
 
 from __future__ import annotations
@@ -107,8 +108,10 @@ def test_scan_is_causal(backend):
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_scan_gradients_match_finite_differences(backend):
-    """Section 5.5 protocol on sum(R * y): Bsz=3, T=7, E=4, N=5, every input; float64,
-    eps 1e-5, error < 1e-6 with floor 1e-3, and every gradient above the floor."""
+    """The gradient-check protocol (docs/fsg.md, "Tests") on sum(R * y).
+
+    Bsz=3, T=7, E=4, N=5, every input; float64, eps 1e-5, error < 1e-6 with floor 1e-3, and
+    every gradient above the floor."""
     args, _ = scan_inputs((3, 7, 4, 5), seed=11)
     names = ("u", "delta", "A", "B", "C", "D")
     for i, name in enumerate(names):

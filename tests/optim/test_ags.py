@@ -93,7 +93,7 @@ def test_ags_zero_weight_channel_uses_eps_w(rng):
 
 
 def test_ags_gradient_below_eps_g_gets_the_finite_factor(rng):
-    # spec 3.1: ||g_c|| < eps_g is multiplied by delta * n_w / eps_g and stays below delta
+    # docs/ovsw.md "AGS": ||g_c|| < eps_g is multiplied by delta * n_w / eps_g and stays below delta
     w, g = weight_grad(rng, (3, 4))
     g[0] *= 1e-8 / np.linalg.norm(g[0])
     out = run_ags(w, g, 0.04)
@@ -267,7 +267,7 @@ def test_property_ags_zero_and_idempotent(wg, delta):
     w, g = wg
     assert np.all(run_ags(w, np.zeros_like(g), delta) == 0)
     # idempotent on channels that are zero or have ||g_c|| >= eps_g; a channel with
-    # 0 < ||g_c|| < eps_g gets the finite factor of spec 3.1 and would be scaled again
+    # 0 < ||g_c|| < eps_g gets the finite factor of docs/ovsw.md "AGS" and would be scaled again
     tiny = (norms(g) > 0) & (norms(g) < 1e-6)
     g = g.copy()
     g[tiny] = 0.0

@@ -1,26 +1,26 @@
-"""The OvSW-digits protocol (shared/spec/ovsw.md Section 6), fast variant: seed 0, 10 epochs,
+"""The OvSW-digits protocol (docs/ovsw.md, "Checks on digits"), fast variant: seed 0, 10 epochs,
 configurations ``plain``, ``ags`` and ``sad``; checks C1, C2, C3, C4, C7 and C9.
 
 Model ``Dense(64, 256) -> BatchNorm1d -> Sign -> BinaryDense(256, 256, "ste",
 channel_scale=True) -> BatchNorm1d -> Sign -> Dense(256, 10)``, library initialisation
 (Kaiming normal), SGD lr 0.05 momentum 0.9, batch 64. The run is in float64, the dtype of the
-spec's reference prototype: C7's margin ``0.04 * (1 - 1e-9)`` is below float32 rounding (AGS
-casts its per-channel factor to the gradient's dtype, spec 3.1), so in float32 scaled channels
-land within ~1e-7 (relative) of 0.04 on either side.
-No check asserts that OvSW improves accuracy (spec 6.2).
+reference prototype: C7's margin ``0.04 * (1 - 1e-9)`` is below float32 rounding (AGS
+casts its per-channel factor to the gradient's dtype, docs/ovsw.md "AGS"), so in float32
+scaled channels land within ~1e-7 (relative) of 0.04 on either side.
+No check asserts that OvSW improves accuracy.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from bnncore.optim.ags import channel_ratios
 from threadpoolctl import threadpool_limits
 
 import bnncore as bc
 from bnncore.diagnostics import FlipTracker
 from bnncore.layers import BatchNorm1d, BinaryDense, Dense, Sequential, Sign
 from bnncore.optim import AGS, SAD, SGD
+from bnncore.optim.ags import channel_ratios
 
 DELTA, EPS_G = 0.04, 1e-6
 
@@ -124,7 +124,7 @@ def test_c7_plain_ratios_are_small(runs):
 
 
 def test_c7_ags_lifts_every_channel_to_delta(runs):
-    # channels whose gradient reaching AGS has norm >= eps_g (spec 3.1: smaller ones get a
+    # channels whose gradient reaching AGS has norm >= eps_g (docs/ovsw.md "AGS": smaller ones get a
     # finite factor and stay below delta by design)
     rec_in, rec_out = runs["ags"]["before"], runs["ags"]["after"]
     assert len(rec_out.ratios) == 220

@@ -1,4 +1,7 @@
-"""The PC++ update rule: pcpp_step, PCPP, and training through layers (spec 5, 9.4)."""
+"""The PC++ update rule: pcpp_step, PCPP, and training through layers.
+
+docs/quantizers.md, section "The PC++ training rule".
+"""
 
 import numpy as np
 import pytest

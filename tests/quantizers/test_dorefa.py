@@ -1,4 +1,4 @@
-"""DoReFa-Net weight quantizer: golden values, levels, statistics (spec 3.8, 9.2)."""
+"""DoReFa-Net weight quantizer: golden values, levels, statistics (docs/quantizers.md, dorefa)."""
 
 import numpy as np
 import pytest

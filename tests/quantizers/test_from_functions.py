@@ -1,4 +1,4 @@
-"""User pairs (QuantizerPair.from_functions) and synthesized pairs (spec 2.3, 3.13)."""
+"""User pairs (QuantizerPair.from_functions) and synthesized pairs (docs/quantizers.md)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""BinaryRelax, PARQ, ProxQuant, ProxConnect and their proximal maps (spec 3.9-3.12, 9.3)."""
+"""BinaryRelax, PARQ, ProxQuant, ProxConnect and their proximal maps (docs/quantizers.md)."""
 
 import numpy as np
 import pytest

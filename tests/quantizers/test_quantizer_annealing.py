@@ -1,4 +1,7 @@
-"""on_epoch annealing: golden schedules, monotonicity, hard states, round trip (spec 4, 9.5)."""
+"""on_epoch annealing: golden schedules, monotonicity, hard states, round trip.
+
+docs/quantizers.md, section "Annealing".
+"""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Bad inputs and the errors they raise: one test per row of spec Section 8."""
+"""Bad inputs and the errors they raise (docs/quantizers.md, "The contract": input validation)."""
 
 import re
 

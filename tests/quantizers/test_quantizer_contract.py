@@ -1,4 +1,4 @@
-"""The QuantizerPair contract over every registered pair (spec 1, 2.1, 2.2, 2.4, 0)."""
+"""The QuantizerPair contract over every registered pair (docs/quantizers.md, "The contract")."""
 
 import numpy as np
 import pytest

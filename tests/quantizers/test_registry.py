@@ -1,4 +1,4 @@
-"""The quantizer registry: get / available / register (shared/spec/quantizers_pcpp.md 2.2)."""
+"""The quantizer registry: get / available / register (docs/quantizers.md, "The contract")."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,7 @@
-"""SignSwish pairs (swishsign, bnn+, bnn++) and ApproxSign: goldens and facts (spec 3.5-3.7)."""
+"""SignSwish pairs (swishsign, bnn+, bnn++) and ApproxSign: goldens, facts, float32 accuracy.
+
+docs/quantizers.md, sections "`approxsign`", "`swishsign`", "SignSwish in float32", "`bnn++`".
+"""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Quantizer pairs: the method contract (quantizers_pcpp.md 2.1, 2.4) and the STE family."""
+"""Quantizer pairs: the method contract (docs/quantizers.md, "The contract"), the STE family."""
 
 import re
 
