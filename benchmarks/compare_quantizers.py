@@ -6,9 +6,9 @@ batch 64, the same epochs and the same seeds. The reported accuracy is the evalu
 test accuracy, which uses ``deploy``: the truly binary network (``sign(w~)``, or
 ``E sign(w~)`` for DoReFa), also for pairs whose training forward is soft (bnn++,
 binaryrelax, proxquant). ProxQuant's ``reg_rate`` is set by
-``ProxQuant.reg_rate_for_budget(8.0, ...)`` (spec 3.11). Prints a table of mean +- std test
-accuracy after the last epoch, saves the curves (mean over seeds, +- std band) and the raw
-numbers under ``--out``.
+``ProxQuant.reg_rate_for_budget(8.0, ...)`` (docs/quantizers.md, ``proxquant``). Prints a
+table of mean +- std test accuracy after the last epoch, saves the curves (mean over seeds,
++- std band) and the raw numbers under ``--out``.
 
 Run: ``python benchmarks/compare_quantizers.py [--epochs 8] [--seeds 3] [--out results/]``
 (about 3 minutes of one core with the defaults).
@@ -29,7 +29,7 @@ import bnncore as bc
 
 METHODS = ("ste", "clipped_ste", "approxsign", "swishsign", "dorefa", "bnn", "bnn+", "bnn++",
            "proxquant", "binaryrelax")
-BUDGET = 8.0   # ProxQuant's summed prox strength (spec 3.11)
+BUDGET = 8.0   # ProxQuant's summed prox strength (docs/quantizers.md, proxquant)
 
 
 def make_model(kind: str, method: str, seed: int, lr: float, steps: int, epochs: int):

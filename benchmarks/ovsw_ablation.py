@@ -1,9 +1,10 @@
-"""OvSW ablation on digits: STE, STE+AGS, STE+SAD, STE+AGS+SAD (shared/spec/ovsw.md Section 6).
+"""OvSW ablation on digits: STE, STE+AGS, STE+SAD, STE+AGS+SAD (docs/ovsw.md, "Ablation on digits").
 
 Two binary models, the same seeds and epochs for every configuration:
 
-- ``mlp``: the Section 6.1 protocol, ``Dense(64, 256) -> BN -> Sign -> BinaryDense(256, 256,
-  "ste", channel_scale=True) -> BN -> Sign -> Dense(256, 10)`` (65,536 binary weights);
+- ``mlp``: the OvSW-digits protocol (docs/ovsw.md, "Checks on digits"), ``Dense(64, 256)
+  -> BN -> Sign -> BinaryDense(256, 256, "ste", channel_scale=True) -> BN -> Sign ->
+  Dense(256, 10)`` (65,536 binary weights);
 - ``cnn``: ``bnncore.models.cnn("ste", channels=(16, 32), channel_scale=True)`` on the 8x8
   images, one ``BinaryConv2d(16, 32, 3)`` (4,608 binary weights).
 
