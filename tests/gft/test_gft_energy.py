@@ -1,4 +1,4 @@
-"""Operation counts (spec Section 7) on a hand-worked step, and the energy proxy."""
+"""Operation counts (docs/gft.md, "Operation counts and energy") on a hand-worked step."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def test_opcounts_add_is_fieldwise_and_energy_is_the_dot_product():
     assert a.scaled(3) == a + a + a
 
 
-def test_energy_table_is_the_spec_table():
+def test_energy_table_is_the_documented_table():
     assert dict(ENERGY_PJ) == {"fp_add": 0.9, "fp_mul": 3.7, "fp_mac": 4.6, "int_add": 0.1,
                                "int_mul": 3.1, "int_cmp": 0.1, "fp_cmp": 0.9,
                                "bin_word_ops": 0.3, "rng_draws": 0.5, "param_writes": 0.0}

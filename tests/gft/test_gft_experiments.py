@@ -1,7 +1,7 @@
-"""The spec's experiments E1-E5: asserted lines, plain-number results, determinism.
+"""The experiments E1-E5 (docs/gft.md, "Experiments"): asserted lines, plain numbers, determinism.
 
-Thresholds are the spec's (shared/spec/gft.md Section 8.2), set from bnncore's own
-calibration runs; none is a number from the paper.
+Thresholds are those of docs/gft.md, set from bnncore's own calibration runs; none is a
+number from the paper.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_e1_teacher_student_perceptron():
     assert r["total_flips"] <= 3 * r["hamming_init"]
     assert r["flips_last5"] == 0
     assert sum(r["flips_per_epoch"]) == r["total_flips"]
-    # the issue's check on bnncore.data.teacher_student (same architecture as the teacher)
+    # the same check on bnncore.data.teacher_student (same architecture as the teacher)
     assert r["data_train_accuracy"] >= 0.95
     assert _plain(r) and json.loads(json.dumps(r)) == r
     assert E.e1_teacher_student(seed=0) == r

@@ -1,4 +1,4 @@
-"""Property tests of spec Section 9 over random shapes, modes, gates, budgets and seeds."""
+"""Invariants of GFT training as property tests over random shapes, modes, gates, seeds."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def test_initialisation_is_deterministic_int8_pm1():
     assert a.biases is None and a.n_weights() == 35 + 15
 
 
-def test_initialisation_follows_the_spec_draw():
+def test_initialisation_follows_the_documented_draw():
     g = np.random.default_rng(11)
     expected = [(2 * g.integers(0, 2, size=(o, i)) - 1) for i, o in [(4, 6), (6, 2)]]
     net = FullyBinaryMLP((4, 6, 2), rng=11)

@@ -170,7 +170,7 @@ def test_schedule_rejects_bad_arguments():
         k_schedule(-1, 5, 3, 0)
 
 
-# -- bias (spec Section 3.6) --------------------------------------------------------------
+# -- bias (docs/gft.md, "Integer thresholds") -----------------------------------------
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(st.integers(1, 7), st.integers(1, 6), st.integers(2, 4), st.integers(1, 8),
        st.integers(0, 10**6), st.sampled_from([1, 2, 0.5, 1.0]))

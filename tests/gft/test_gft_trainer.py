@@ -206,7 +206,7 @@ def test_callbacks_are_called_like_bnncore_fit():
                      ("epoch_end", 1, 2), ("end", 2)]
 
 
-def test_defaults_match_the_spec_table():
+def test_defaults_match_the_documented_signature():
     init = inspect.signature(GFTTrainer.__init__).parameters
     expected = {"k0": 0.001, "k_min": 0.0, "schedule": "linear", "total_steps": None,
                 "margin": 0, "gate": "none", "tau": None, "packed": True, "p_update": 1.0,
