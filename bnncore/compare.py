@@ -53,6 +53,11 @@ class RunSpec:
     ags: float | None = None           # OvSW AGS delta added to a gradient method
     sad: float | None = None           # OvSW SAD gamma added to a gradient method
 
+    def __post_init__(self) -> None:
+        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.seed, "seed", minimum=0)
+        check_int(self.batch_size, "batch_size", minimum=1)
+
 
 @dataclass
 class RunResult:
@@ -141,7 +146,7 @@ def gft_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
 
 
 def fsg_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
-    """Fast-and-slow gradient generation on its own task model (docs/fsg.md, "Digits").
+    """Fast-and-slow gradient generation on its own task model (docs/fsg.md, "Ablation on digits").
 
     The slow-net scans the history of every binary weight, so its cost grows with their
     number: FSG runs on a 64-32-10 binary MLP (2,368 binary weights, ReLU activations),
