@@ -137,7 +137,8 @@ def test_files_are_written_exactly_at_path_and_pickle_free(tmp_path):
 
 
 def test_save_bad_model(tmp_path):
-    with pytest.raises(TypeError, match="model must be a bnncore Layer or a FullyBinaryMLP, got dict"):
+    with pytest.raises(TypeError,
+                       match="model must be a bnncore Layer or a FullyBinaryMLP, got dict"):
         io.save({"w": np.ones(2)}, tmp_path / "x.npz")
 
 
@@ -293,3 +294,66 @@ def test_missing_extra_or_misshaped_arrays(saved, tmp_path):
     _refused(_rewrite(saved, tmp_path / "f.npz", replace={"1/running_mean": np.ones(5)}))
     _refused(_rewrite(saved, tmp_path / "g.npz", drop=["__header__"]))
 
+
+
+def test_round_trip_every_trained_model_kind(tmp_path, tiny_digits):
+    """Float, binary, packed, GFT's FullyBinaryMLP, FSG's task model (float32 and 64)."""
+    from bnncore.fsg import FSGTrainer
+    from bnncore.fsg.ablation import digits_task_model
+    from bnncore.gft import FullyBinaryMLP, GFTTrainer, binarize
+
+    Xtr, ytr, Xte, _ = tiny_digits
+    packed = _trained_mlp(tiny_digits)
+    packed.pack()
+    gft = FullyBinaryMLP((64, 16, 10), bias=True, rng=0)
+    GFTTrainer(gft, k0=4, margin=4, rng=1).fit((binarize(Xtr), ytr), epochs=2,
+                                               progress=False)
+    models = {"float": Sequential(Dense(64, 10, rng=0)), "packed": packed, "gft": gft}
+    for dtype in (np.float32, np.float64):
+        fsg = digits_task_model(0, dtype=dtype)
+        FSGTrainer(fsg, bc.losses.SoftmaxCrossEntropy(), dtype=dtype).fit(
+            (Xtr, ytr), epochs=1, batch_size=32, progress=False)
+        models[f"fsg {np.dtype(dtype).name}"] = fsg
+    for name, model in models.items():
+        path = tmp_path / f"{name}.npz"
+        io.save(model, path)
+        back = io.load(path, expected=type(model))
+        x = binarize(Xte) if name == "gft" else Xte.astype(model[0].weight.data.dtype)
+        np.testing.assert_array_equal(bc.predict(back, x), bc.predict(model, x), err_msg=name)
+    assert io.load(tmp_path / "gft.npz").biases is not None
+
+
+def test_a_file_of_another_kind_of_model_is_refused(tmp_path):
+    from bnncore.gft import FullyBinaryMLP
+
+    io.save(FullyBinaryMLP((4, 2), rng=0), tmp_path / "gft.npz")
+    io.save(Sequential(Dense(4, 2, rng=0)), tmp_path / "layers.npz")
+    with pytest.raises(ValueError, match=r"gft\.npz.*holds a FullyBinaryMLP.*not a Sequential"):
+        io.load(tmp_path / "gft.npz", expected=Sequential)
+    with pytest.raises(ValueError, match=r"layers\.npz.*holds a Sequential.*not a FullyBinaryMLP"):
+        io.load(tmp_path / "layers.npz", expected=FullyBinaryMLP)
+
+
+def test_a_newer_format_version_says_so(saved, tmp_path):
+    newer = _rewrite(saved, tmp_path / "newer.npz", header={**_header(saved), "version": 3})
+    with pytest.raises(ValueError, match=r"newer\.npz.*newer bnncore \(format version 3\)"):
+        io.load(newer)
+    with pytest.raises(ValueError, match="unknown model kind 'rnn'"):
+        io.load(_rewrite(saved, tmp_path / "kind.npz", header={**_header(saved), "kind": "rnn"}))
+
+
+def test_version_1_files_still_load(saved, tmp_path):
+    h = _header(saved)
+    old = {k: v for k, v in h.items() if k != "kind"}
+    old["version"] = 1
+    back = io.load(_rewrite(saved, tmp_path / "v1.npz", header=old))
+    _assert_same_model(back, io.load(saved))
+
+
+def test_a_corrupted_gft_file_is_refused_with_its_name(tmp_path):
+    from bnncore.gft import FullyBinaryMLP
+
+    path = tmp_path / "gft.npz"
+    io.save(FullyBinaryMLP((4, 3, 2), rng=0), path)
+    _refused(_rewrite(path, tmp_path / "w.npz", replace={"W0": np.zeros((3, 4), np.int8)}))
+    _refused(_rewrite(path, tmp_path / "d.npz", drop=["W1"]))
