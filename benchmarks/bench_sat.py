@@ -3,7 +3,8 @@
 Random ±1 data with random labels at ``alpha = m/n = 0.6`` (below capacity, so most
 instances are SAT and the solver must *find* weights). For each ``n`` in 20, 40, 60, ...
 the median solve time over ``--seeds`` instances is measured with ``theory.sat.solve``
-(a time-out counts as ``>= --time-limit``); the sweep stops once the median reaches the
+and ``--solver`` (default ``theory.sat.DEFAULT_SOLVER``; a time-out counts as
+``>= --time-limit``); the sweep stops once the median reaches the
 limit. Brute force runs on the same instances up to ``--brute-max-n`` for comparison.
 Then the cardinality encodings (seqcounter, totalizer, kmtotalizer) and solvers
 (cadical195, glucose4) are compared at ``--compare-n``.
@@ -23,7 +24,7 @@ import statistics
 import time
 
 from theory import sat
-from theory.hardness import random_instance
+from theory.sat import random_instance
 
 ENCODINGS = ("seqcounter", "totalizer", "kmtotalizer")
 SOLVERS = ("cadical195", "glucose4")
@@ -36,7 +37,7 @@ def solve_times(n: int, seeds: int, *, alpha: float, solver: str, encoding: str,
     for seed in range(seeds):
         X, y = random_instance(n, alpha, "random", seed=seed)
         res = sat.solve(X, y, solver=solver, encoding=encoding, time_limit=time_limit)
-        seconds = time_limit if res.status == "unknown" else res.solve_time_s
+        seconds = time_limit if res.status == "unknown" else res.solve_seconds
         out.append((res.status, seconds, res.conflicts))
         timeouts = sum(s == "unknown" for s, _, _ in out)
         if early_stop and timeouts > seeds // 2:     # the median is already >= the limit
@@ -63,7 +64,7 @@ def sweep(args) -> int:
                            encoding=args.encoding, time_limit=args.time_limit,
                            early_stop=True)
         med = median_of(runs, args.seeds, args.time_limit)
-        m = random_instance(n, args.alpha, "random", 0)[0].shape[0]
+        m = random_instance(n, args.alpha, "random", 0).m
         statuses = " ".join(s for s, _, _ in runs) + " (stopped early)" * (len(runs) <
                                                                              args.seeds)
         print(f"{n:>4} {m:>4} {fmt_time(med, args.time_limit):>11} "
@@ -88,7 +89,7 @@ def brute_vs_sat(args) -> None:
             brute_t.append(time.perf_counter() - start)
             r = sat.solve(X, y, solver=args.solver, encoding=args.encoding,
                           time_limit=args.time_limit)
-            sat_t.append(r.solve_time_s)
+            sat_t.append(r.solve_seconds)
             agree &= r.status == ("sat" if b.n_consistent else "unsat")
         mb, ms = statistics.median(brute_t), statistics.median(sat_t)
         print(f"{n:>4} {X.shape[0]:>4} {mb:>9.3f} s {ms:>9.3f} s {mb / ms:>10.1f} "
@@ -125,7 +126,8 @@ def main(argv=None) -> None:
     p.add_argument("--time-limit", type=float, default=60.0)
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--alpha", type=float, default=0.6)
-    p.add_argument("--solver", default="cadical195")
+    p.add_argument("--solver", default=sat.DEFAULT_SOLVER,
+                   help=f"solver of the sweep (default {sat.DEFAULT_SOLVER})")
     p.add_argument("--encoding", default="seqcounter")
     p.add_argument("--brute-max-n", type=int, default=24)
     p.add_argument("--compare-n", type=int, default=40)

@@ -1,4 +1,5 @@
-"""Optimality gap of the heuristic trainers against the exact optimum (sat_theory.md §12)."""
+"""theory.gap: the heuristic trainers against the exact optimum (docs/theory.md, section
+"6. The optimality gap")."""
 
 import matplotlib
 import numpy as np
@@ -12,9 +13,7 @@ from theory.gap import (
     optimality_gap_grid,
     ste_perceptron,
 )
-from theory.hardness import random_instance
-from theory.sat.brute import brute_force_perceptron
-from theory.sat.instances import make_perceptron_instance
+from theory.sat import brute_force, random_instance
 
 GFT_AVAILABLE = "gft" in available_trainers()
 
@@ -38,11 +37,8 @@ def test_gaps_are_never_negative(grid):
 
 def test_exact_optimum_is_the_brute_force_minimum(grid):
     for r in grid:
-        rng = np.random.default_rng([0, r.n, round(r.alpha * 1000), r.rep, 1])
-        from theory.sat.instances import random_perceptron_instance
-
-        inst, _ = random_perceptron_instance(r.n, r.alpha, "random", rng)
-        assert r.exact_errors == brute_force_perceptron(inst).min_errors
+        inst = random_instance(r.n, r.alpha, "random", [0, r.n, round(r.alpha * 1000), r.rep, 1])
+        assert r.exact_errors == brute_force(inst).min_errors
 
 
 def test_harder_instances_have_larger_gaps(grid):
@@ -81,8 +77,7 @@ def test_exact_both_agrees():
     X, y = random_instance(11, 1.0, seed=3)
     recs = optimality_gap(X, y, trainers=("ste",), seeds=(0,), exact="both", epochs=20)
     assert recs[0].exact_method == "maxsat" and recs[0].exact_status == "optimal"
-    inst = make_perceptron_instance(X, y)
-    assert recs[0].exact_errors == brute_force_perceptron(inst).min_errors
+    assert recs[0].exact_errors == brute_force(X, y).min_errors
 
 
 def test_maxsat_reference_above_n20():
@@ -101,7 +96,8 @@ def test_records_are_reproducible():
 
 
 def test_ste_matches_the_spec_maths():
-    """The bnncore composition equals the hand-written update of §12 (hinge, Adam, clip)."""
+    """The bnncore composition equals the hand-written update (docs/theory.md, section
+    "6. The optimality gap": hinge, Adam, clip)."""
     X, y = random_instance(9, 1.5, seed=2)
     m, n = X.shape
     u = np.random.default_rng(7).uniform(-1, 1, n)
@@ -135,7 +131,7 @@ def test_gft_perceptron_best_seen_weights():
     errors = [int((np.where(X @ w.astype(np.int64) >= 0, 1, -1) != y).sum())
               for w in (w_final, w_best)]
     assert errors[1] <= errors[0] and flips >= 0
-    assert errors[1] >= brute_force_perceptron(make_perceptron_instance(X, y)).min_errors
+    assert errors[1] >= brute_force(X, y).min_errors
     again = gap.gft_perceptron(X, y, seed=0, epochs=60)
     assert np.array_equal(again[0], w_final) and again[2] == flips
 

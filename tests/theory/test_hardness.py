@@ -1,4 +1,5 @@
-"""PARTITION reductions (sat_theory.md §10), generators and the scaling experiment (§11)."""
+"""theory.hardness: PARTITION reductions (docs/theory.md, section "3. NP-hardness") and the
+scaling experiment (section "4. Scaling")."""
 
 import itertools
 
@@ -6,29 +7,22 @@ import matplotlib
 import numpy as np
 import pytest
 
-from theory import (
-    hardness,
-    sat,  # noqa: E402
-)
+from theory import hardness
 from theory.hardness import (
     has_partition_dp,
     partition_to_perceptron,
     partition_to_regression,
     partition_to_weights,
-    perceptron_solution_to_partition,
     perceptron_to_partition,
-    random_instance,
     real_relaxation,
     regression_solution_to_subset,
     scaling,
-    scaling_experiment,
     subset_sum_dp,
     subset_sum_to_regression,
     summarize_scaling,
+    verify_partition,
 )
-from theory.sat.brute import brute_force_perceptron, brute_force_regression
-from theory.sat.solve import solve_consistency, solve_regression_zero  # noqa: E402
-from theory.sat.verify import verify_partition, verify_perceptron
+from theory.sat import brute_force, random_instance, solve, verify
 
 
 def _exhaustive_partition(a):
@@ -67,12 +61,13 @@ def test_hand_yes_instances(a):
 
 
 def _check_yes(a):
-    res = solve_consistency(partition_to_perceptron(a), solver="glucose4")
+    res = solve(partition_to_perceptron(a), solver="glucose4")
     assert res.status == "sat"
     assert res.w[-1] == 1                                 # w_{k+1} = +1 (proof, step 1)
-    P, Q = perceptron_solution_to_partition(a, res.w)
+    P = perceptron_to_partition(res.w, a)
+    Q = [i for i in range(len(a)) if res.w[i] != res.w[-1]]
     assert verify_partition(a, P) and sorted(P + Q) == list(range(len(a)))
-    assert perceptron_to_partition(res.w, a) == P
+    assert P == [i for i in range(len(a)) if res.w[i] == 1]
     assert sum(a[i] for i in P) == sum(a[i] for i in Q)
 
 
@@ -83,8 +78,8 @@ def test_hand_no_instances(a):
 
 def _check_no(a):
     inst = partition_to_perceptron(a)
-    assert solve_consistency(inst, solver="glucose4").status == "unsat"
-    assert brute_force_perceptron(inst).n_consistent == 0
+    assert solve(inst, solver="glucose4").status == "unsat"
+    assert brute_force(inst).n_consistent == 0
 
 
 def test_random_yes_and_no_instances_match_the_dp():
@@ -98,7 +93,7 @@ def test_reduction_up_to_k12_via_the_facade():
     rng = np.random.default_rng(3)
     for _ in range(40):
         a = rng.integers(1, 11, int(rng.integers(9, 13))).tolist()
-        res = sat.solve(partition_to_perceptron(a), solver="glucose4")
+        res = solve(partition_to_perceptron(a), solver="glucose4")
         assert (res.status == "sat") == has_partition_dp(a)[0]
         if res.status == "sat":
             P = perceptron_to_partition(res.w, a)
@@ -110,19 +105,19 @@ def test_round_trip_of_certificates():
         _, P = has_partition_dp(a)
         w = partition_to_weights(a, P)
         inst = partition_to_perceptron(a)
-        assert verify_perceptron(inst.X, inst.y, w).ok
-        assert perceptron_solution_to_partition(a, w)[0] == sorted(P)
+        assert verify(inst.X, inst.y, w)
+        assert perceptron_to_partition(w, a) == sorted(P)
 
 
 def test_regression_reduction_agrees_with_dp():
     for a in _random_items(60, 5, k_max=7):
         ok, _ = has_partition_dp(a)
         inst = partition_to_regression(a)
-        assert (solve_regression_zero(inst).status == "sat") == ok
-        assert (brute_force_regression(inst)[0] == 0) == ok
+        assert (solve(inst).status == "sat") == ok
+        assert (brute_force(inst).min_errors == 0) == ok
         T = sum(a) // 3
         sub = subset_sum_to_regression(a, T)
-        res = solve_regression_zero(sub)
+        res = solve(sub)
         assert (res.status == "sat") == subset_sum_dp(a, T)[0]
         if res.status == "sat":
             assert sum(a[i] for i in regression_solution_to_subset(res.w)) == T
@@ -139,41 +134,40 @@ def test_bad_partition_input():
         with pytest.raises(ValueError, match="^a "):
             has_partition_dp(bad)
     with pytest.raises(ValueError, match="w is not consistent"):
-        perceptron_solution_to_partition([1, 2], [1, 1, 1])
+        perceptron_to_partition([1, 1, 1], [1, 2])
     with pytest.raises(ValueError, match="w must be ±1"):
-        perceptron_solution_to_partition([1, 1], [1, 0, 1])
+        perceptron_to_partition([1, 0, 1], [1, 1])
+    for bad in ([1, 2.5], [1, 0], [], [True, 1], "123", [[1, 2]], np.ones((2, 2), int)):
+        with pytest.raises(ValueError, match=r"^a "):
+            partition_to_perceptron(bad)
     with pytest.raises(ValueError, match="T must satisfy"):
         subset_sum_dp([1, 2], 4)
     with pytest.raises(ValueError, match="T must be an int"):
         subset_sum_to_regression([1, 2], 1.5)
 
 
-def test_random_instance_generator():
-    X, y = random_instance(21, 0.6, "teacher", seed=4)
-    assert X.shape == (13, 21) and sat.solve(X, y).status == "sat"
-    X2, y2 = random_instance(21, 0.6, "teacher", seed=4)
-    assert np.array_equal(X, X2) and np.array_equal(y, y2)
-    Xr, yr = random_instance(21, 0.6, "random", seed=4)
-    assert np.array_equal(Xr, X)        # same X stream; labels differ in kind
-    with pytest.raises(ValueError, match="kind must be one of"):
-        random_instance(5, 0.5, "planted")
-
-
 @pytest.fixture(scope="module")
 def ci_grid():
-    return scaling_experiment(n_values=(9, 13, 17), reps=2, time_limit=5.0)
+    return scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False)
+
+
+def test_verify_partition():
+    assert verify_partition([3, 1, 1, 2, 2, 1], [0, 1, 2])
+    assert not verify_partition([3, 1, 1, 2, 2, 1], [0, 1])
+    assert not verify_partition([1, 1], [0, 0])          # repeated index
+    assert not verify_partition([1, 1], [2])             # out of range
 
 
 def test_ci_grid(ci_grid):
-    assert len(ci_grid) == 3 * 2 * 2 * 2 * 2          # n, alpha, labels, reps, methods
+    assert len(ci_grid) == 3 * 2 * 2 * 2 * 2          # n, alpha, labels, seeds, methods
     for r in ci_grid:
         if r.status == "sat":
             assert r.verified is True
-        if r.labels == "planted":
+        if r.labels == "teacher":
             assert r.status == "sat"
         if r.method == "sat":
             assert r.agrees_with_brute is True and r.n_vars > r.n and r.conflicts >= 0
-    again = scaling_experiment(n_values=(9, 13, 17), reps=2, time_limit=5.0)
+    again = scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False)
     key = [(r.method, r.status, r.n_vars, r.n_clauses, r.conflicts) for r in ci_grid]
     assert key == [(r.method, r.status, r.n_vars, r.n_clauses, r.conflicts) for r in again]
     for row in summarize_scaling(ci_grid):
@@ -184,9 +178,8 @@ def test_ci_grid(ci_grid):
 def test_capacity_sanity_with_brute_force():
     frac = {}
     for alpha in (0.3, 2.0):
-        sats = [brute_force_perceptron(sat.instances.random_perceptron_instance(
-            15, alpha, "random", np.random.default_rng([9, rep]))[0]).n_consistent > 0
-            for rep in range(50)]
+        sats = [brute_force(random_instance(15, alpha, "random", np.random.default_rng([9, rep])))
+                .n_consistent > 0 for rep in range(50)]
         frac[alpha] = np.mean(sats)
     assert frac[0.3] >= 0.9 and frac[2.0] <= 0.1
 
@@ -194,9 +187,8 @@ def test_capacity_sanity_with_brute_force():
 def test_scaling_dicts_and_plot(ci_grid):
     matplotlib.use("Agg")
     rows = scaling([9, 11], (0.6, 0.833), seeds=[0, 1], progress=False, time_limit=5.0)
-    assert {r["seed"] for r in rows} == {0, 1}
-    assert all(r["seconds"] == r["time_s"] and {"n", "m", "status", "conflicts"} <= set(r)
-               for r in rows)
+    assert {r.seed for r in rows} == {0, 1}
+    assert all(r.seconds >= 0 and r.m >= 1 and r.status in ("sat", "unsat") for r in rows)
     ax = hardness.plot_scaling(rows, time_limit=5.0, solver="glucose4", encoding="seqcounter")
     assert len(ax.lines) == 2 * 2 * 2                # (method, labels, alpha)
     assert "glucose4" in ax.get_title() and "seqcounter" in ax.get_title()
@@ -213,7 +205,7 @@ def test_scaling_dicts_and_plot(ci_grid):
 def test_timeouts_are_drawn_hollow_at_the_limit():
     matplotlib.use("Agg")
     rows = [{"method": "sat", "labels": "random", "alpha": 0.6, "n": n, "status": s,
-             "time_s": t, "conflicts": None} for n, s, t in
+             "seconds": t, "conflicts": None} for n, s, t in
             [(10, "sat", 0.1), (20, "unknown", 2.0), (20, "sat", 1.0)]]
     ax = hardness.plot_scaling(rows, time_limit=2.0)
     assert ax.lines[0].get_ydata().tolist() == [0.1, 2.0]
@@ -226,8 +218,12 @@ def test_timeouts_are_drawn_hollow_at_the_limit():
 
 def test_scaling_bad_arguments():
     with pytest.raises(ValueError, match="labels must be drawn from"):
-        scaling_experiment(n_values=(9,), labels=("teacher",))
-    with pytest.raises(ValueError, match="n_values must be"):
-        scaling_experiment(n_values=())
+        scaling((9,), 0.6, labels=("planted",))
+    with pytest.raises(ValueError, match="ns must be"):
+        scaling((), 0.6)
     with pytest.raises(ValueError, match="methods must be drawn from"):
-        scaling_experiment(n_values=(9,), methods=("maxsat",))
+        scaling((9,), 0.6, methods=("maxsat",))
+    with pytest.raises(ValueError, match="seeds must be"):
+        scaling((9,), 0.6, seeds=())
+    with pytest.raises(ValueError, match="alpha must be"):
+        scaling((9,), 0.0)

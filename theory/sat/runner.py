@@ -132,7 +132,10 @@ def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Out
             finally:
                 _stop(timer)
         seconds = time.perf_counter() - start
-        conflicts = int(s.accum_stats().get("conflicts", 0))
+        try:
+            conflicts = int(s.accum_stats().get("conflicts", 0))
+        except NotImplementedError:   # Kissat exposes no statistics in PySAT
+            conflicts = None
         if res is None:
             return Outcome("unknown", None, seconds, conflicts,
                            reason=_limit_reason(time_limit or 0.0))
@@ -150,7 +153,7 @@ def _maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: st
         wcnf.append(clause, weight=weight)
     start = time.perf_counter()
     with rc2mod.RC2(wcnf, solver=solver) as rc2:   # adapt/exhaust/minz off: prompt interrupts
-        timer, fired = _timer(time_limit, rc2.interrupt)
+        timer, fired = _timer(time_limit, lambda: rc2.interrupt())
         try:
             model = rc2.compute(expect_interrupt=time_limit is not None)
         finally:
