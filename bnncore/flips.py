@@ -58,7 +58,11 @@ def check_explicit_params(params: Iterable[Parameter] | None, owner: str) -> lis
     """
     if params is None:
         return None
+    if isinstance(params, Parameter):
+        params = [params]
     params = list(params)
+    if not params:
+        raise ValueError(f"{owner}: params is empty; pass None to target every binarized weight")
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
             raise TypeError(f"{owner}: params[{i}] must be a Parameter, got {type(p).__name__}")

@@ -83,5 +83,9 @@ def test_explicit_params_are_validated_with_the_owner_named():
         check_explicit_params([np.ones((2, 2))], "AGS")
     with pytest.raises(ValueError, match=r"SAD: params\[0\].*ndim >= 2"):
         check_explicit_params([Parameter(np.ones(2), quantizer=get("ste"))], "SAD")
+    with pytest.raises(ValueError, match="SAD: params is empty; pass None"):
+        check_explicit_params([], "SAD")
+    single = Parameter(np.ones((2, 2)), quantizer=get("ste"))
+    assert check_explicit_params(single, "AGS") == [single]
     with pytest.raises(ValueError, match="none of the 1 parameters is a binarized weight"):
         select_targets([Parameter(np.ones((2, 2)))], None, "FlipTracker")
