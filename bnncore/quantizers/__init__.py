@@ -23,7 +23,7 @@ from .proximal import PARQ, BinaryRelax, ProxConnect, ProxQuant
 from .proxmaps import parq_map, proxconnect_map, proxquant_map, relax_map
 from .ste import BNN, STE, ApproxSign, ClippedSTE, Identity
 from .swish import BNNPlusPlus, SwishSign, signswish, signswish_grad
-from .synthesize import ZOO, SynthesizedPair, synthesize, zoo
+from .synthesis import ZOO, SynthesizedPair, synthesize, zoo
 
 register(Identity, "identity")
 register(STE, "ste", aliases=("bc", "binaryconnect"))

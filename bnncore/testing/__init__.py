@@ -19,7 +19,7 @@ Examples
 
 from importlib import import_module
 
-from .gradcheck import gradcheck, surrogate_model
+from .finite_differences import gradcheck, surrogate_model
 
 _LAZY = {
     "check_quantizer_pair": "quantizer_checks",

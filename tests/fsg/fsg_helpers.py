@@ -11,7 +11,7 @@ import numpy as np
 
 import bnncore as bc
 from bnncore.testing import gradcheck
-from bnncore.testing.gradcheck import numeric_grad as _numeric_grad
+from bnncore.testing.finite_differences import numeric_grad as _numeric_grad
 
 EPS, FLOOR, TOL = 1e-5, 1e-3, 1e-6
 
