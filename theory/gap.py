@@ -3,24 +3,14 @@
 On one small instance (a single binary neuron), each heuristic trainer of ``bnncore`` is
 run from several seeds and its training errors are compared with the exact minimum
 (brute force for ``n <= 20``, RC2 MaxSAT above). The exact value is a lower bound, so a
-negative gap would be a bug (docs/theory.md, section "6. The optimality gap"). Sign flips
-are counted by ``bnncore.flips``.
-
-Trainers (docs/theory.md, section "6. The optimality gap"): ``"ste"``, ``"bnn++"`` and
-``"gft"``. A trainer whose implementation is not importable raises ``ValueError`` listing
-the available ones.
-
-Examples
---------
->>> from theory.sat import random_instance
->>> X, y = random_instance(11, 1.0, "random", seed=0)
->>> recs = optimality_gap(X, y, trainers=("ste",), seeds=(0, 1), epochs=50)
->>> all(r.gap_best >= 0 and r.errors_best <= r.errors_final for r in recs)
-True
+negative gap would be a bug. The trainers ``"ste"``, ``"bnn++"`` and ``"gft"`` are
+described in docs/theory.md, section "6. The optimality gap"; sign flips are counted by
+``bnncore.flips``.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnncore.flips import sign_flips
-from theory.sat import brute_force, max_accuracy, random_instance, solve
+from theory.sat import brute_force, max_accuracy, misclassified, random_instance, solve
 from theory.sat.instances import as_instance
 
 TRAINERS = ("gft", "ste", "bnn++")
@@ -55,17 +45,11 @@ class GapRecord:
     seconds: float
 
 
-def _gft_classes():
-    from bnncore.gft import FullyBinaryMLP, GFTTrainer
-
-    return FullyBinaryMLP, GFTTrainer
-
-
 def _unavailable(name: str) -> str | None:
     """Why trainer ``name`` cannot run here, or ``None`` if it can."""
     try:
         if name == "gft":
-            _gft_classes()
+            from bnncore.gft import FullyBinaryMLP, GFTTrainer  # noqa: F401
         elif name == "bnn++":
             from bnncore import quantizers
 
@@ -76,30 +60,35 @@ def _unavailable(name: str) -> str | None:
 
 
 def available_trainers() -> tuple[str, ...]:
-    """The trainers whose ``bnncore`` implementation is importable now."""
+    """The trainers whose ``bnncore`` implementation is importable now.
+
+    Examples
+    --------
+    >>> "ste" in available_trainers()
+    True
+    """
     return tuple(t for t in TRAINERS if _unavailable(t) is None)
 
 
 def check_trainers(trainers: Sequence[str]) -> tuple[str, ...]:
-    """Validate trainer names (before any work); ``ValueError`` lists the available ones."""
-    if isinstance(trainers, str):
-        trainers = (trainers,)
-    trainers = tuple(trainers)
+    """Validate trainer names (before any work); ``ValueError`` lists the available ones.
+
+    Examples
+    --------
+    >>> check_trainers("ste")
+    ('ste',)
+    """
+    trainers = (trainers,) if isinstance(trainers, str) else tuple(trainers)
     if not trainers:
         raise ValueError(f"trainers must name at least one of {list(TRAINERS)}")
     for t in trainers:
         if t not in TRAINERS:
             raise ValueError(f"unknown trainer {t!r}; trainers are {list(TRAINERS)} "
                              f"(available now: {list(available_trainers())})")
-        why = _unavailable(t)
-        if why is not None:
+        if (why := _unavailable(t)) is not None:
             raise ValueError(f"trainer {t!r} is not available in this bnncore ({why}); "
                              f"available trainers: {list(available_trainers())}")
     return trainers
-
-
-def _errors(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> int:
-    return int((np.where(X @ w >= 0, 1, -1) != y).sum())
 
 
 def _latent_perceptron(X, y, seed, epochs, lr, pair_name):
@@ -127,8 +116,7 @@ def _latent_perceptron(X, y, seed, epochs, lr, pair_name):
         np.clip(layer.weight.data, -1, 1, out=layer.weight.data)
         updates += int(sign_flips(before, layer.weight.data).sum())
         w = np.where(layer.weight.data[0] >= 0, 1, -1)
-        err = _errors(X, y, w)
-        if err < best:
+        if (err := misclassified(X, y, w).size) < best:
             best, w_best = err, w
     return w.astype(np.int8), w_best.astype(np.int8), updates
 
@@ -149,7 +137,15 @@ def ste_perceptron(X, y, seed: int, *, epochs: int = 200,
 
 def bnnpp_perceptron(X, y, seed: int, *, epochs: int = 200,
                      lr: float = 0.01) -> tuple[np.ndarray, np.ndarray, int]:
-    """The STE loop with the ``bnn++`` pair (SignSwish forward and backward, annealed)."""
+    """The STE loop with the ``bnn++`` pair (SignSwish forward and backward, annealed).
+
+    Examples
+    --------
+    >>> w_final, w_best, flips = bnnpp_perceptron([[1, 1, -1], [-1, 1, 1]], [1, -1], seed=0,
+    ...                                           epochs=5)
+    >>> w_final.dtype, sorted(set(w_final.tolist()) | {-1, 1})
+    (dtype('int8'), [-1, 1])
+    """
     return _latent_perceptron(X, y, seed, epochs, lr, "bnn++")
 
 
@@ -159,30 +155,34 @@ def gft_perceptron(X, y, seed: int, *, epochs: int = 200, k0: int = 1,
 
     ``FullyBinaryMLP((n, 1), output="binary", rng=seed)`` trained by
     ``GFTTrainer(k0=k0, k_min=0, margin=margin, rng=seed + 1)``; after each epoch the
-    errors are counted and the first weights reaching the minimum are kept.
+    errors are counted and the first weights reaching the minimum are kept; ``flips`` is
+    the trainer's ``total_flips``.
+
+    Examples
+    --------
+    >>> X = np.array([[1, 1, -1], [-1, 1, 1], [1, -1, 1]]); y = np.array([1, -1, 1])
+    >>> w_final, w_best, flips = gft_perceptron(X, y, seed=0, epochs=20)
+    >>> misclassified(X, y, w_best).size <= misclassified(X, y, w_final).size
+    True
     """
-    FullyBinaryMLP, GFTTrainer = _gft_classes()
+    from bnncore.gft import FullyBinaryMLP, GFTTrainer
+
     X, y = np.asarray(X, np.int64), np.asarray(y, np.int64)
     m, n = X.shape
     model = FullyBinaryMLP((n, 1), output="binary", rng=seed)
     trainer = GFTTrainer(model, k0=k0, k_min=0, margin=margin, rng=seed + 1)
-    seen = {"best": m + 1, "w_best": None}
+    best = [m + 1, None]   # fewest errors so far, the first weights reaching them
 
     class _Best:
         def on_epoch_end(self, epoch, history):
-            w = model.weights[0][0].astype(np.int64)
-            err = _errors(X, y, w)
-            if err < seen["best"]:
-                seen["best"], seen["w_best"] = err, w.copy()
+            w = model.weights[0][0].astype(np.int8)
+            if (err := misclassified(X, y, w).size) < best[0]:
+                best[:] = err, w.copy()
 
     trainer.fit((X.astype(np.int8), y.astype(np.int8)), epochs=epochs, batch_size=m,
                 progress=False, callbacks=[_Best()])
     w_final = model.weights[0][0].astype(np.int8)
-    w_best = w_final if seen["w_best"] is None else seen["w_best"].astype(np.int8)
-    return w_final, w_best, int(trainer.total_flips)
-
-
-_RUNNERS = {"ste": ste_perceptron, "bnn++": bnnpp_perceptron}
+    return w_final, w_final if best[1] is None else best[1], int(trainer.total_flips)
 
 
 def _exact(inst, exact: str, time_limit: float) -> tuple[int | None, str, str]:
@@ -207,41 +207,41 @@ def optimality_gap(X, y, trainers: Sequence[str] = ("ste", "bnn++", "gft"),
 
     Parameters
     ----------
-    X : array_like (m, n) of ±1
-    y : array_like (m,) of ±1
-    trainers : sequence of str
-        Any of ``"ste"``, ``"bnn++"``, ``"gft"``.
+    X, y : array_like (m, n) and (m,) of ±1
+    trainers : sequence of {"ste", "bnn++", "gft"}
     seeds : sequence of int
-        One run per trainer and seed; ``rep`` of the record is the seed's index.
+        One run per trainer and seed; a record's ``rep`` is the seed's index, or ``rep``
+        when given (``optimality_gap_grid`` passes the instance's).
     epochs : int
         Full-batch epochs per run.
     exact : {"auto", "brute", "maxsat", "both"}
-        ``"auto"``: brute force for ``n <= 20``, else RC2 MaxSAT with ``time_limit``;
-        ``"both"`` raises ``RuntimeError`` if they disagree.
-    time_limit : float
-        Seconds for MaxSAT; an ``"unknown"`` optimum leaves the gaps ``None``.
-    rep : int, optional
-        Record this value as ``rep`` for every run (used by ``optimality_gap_grid``).
+        ``"auto"``: brute force for ``n <= 20``, else RC2 MaxSAT within ``time_limit``
+        seconds (an ``"unknown"`` optimum leaves the gaps ``None``); ``"both"`` raises
+        ``RuntimeError`` if the two disagree.
 
-    Returns
-    -------
-    list of GapRecord
-        One per (trainer, seed): ``errors_final``, ``errors_best`` (best-seen weights),
-        ``gap_* = errors_* - exact_errors``, ``updates`` (visible sign flips).
+    Returns one ``GapRecord`` per (trainer, seed): ``errors_final``, ``errors_best``
+    (best-seen weights), ``gap_* = errors_* - exact_errors``, ``updates`` (sign flips).
+
+    Examples
+    --------
+    >>> X, y = random_instance(11, 1.0, "random", seed=0)
+    >>> recs = optimality_gap(X, y, trainers=("ste",), seeds=(0, 1), epochs=50)
+    >>> all(r.gap_best >= 0 and r.errors_best <= r.errors_final for r in recs)
+    True
     """
     trainers = check_trainers(trainers)
     if exact not in EXACT:
         raise ValueError(f"exact must be one of {list(EXACT)}, got {exact!r}")
     inst = as_instance(X, y)
     opt, method, status = _exact(inst, exact, time_limit)
+    runners = {"ste": ste_perceptron, "bnn++": bnnpp_perceptron, "gft": gft_perceptron}
     records = []
     for name in trainers:
-        run = gft_perceptron if name == "gft" else _RUNNERS[name]
         for idx, seed in enumerate(seeds):
             start = time.perf_counter()
-            w_final, w_best, updates = run(inst.X, inst.y, int(seed), epochs=epochs)
+            w_final, w_best, updates = runners[name](inst.X, inst.y, int(seed), epochs=epochs)
             seconds = time.perf_counter() - start
-            e_final, e_best = _errors(inst.X, inst.y, w_final), _errors(inst.X, inst.y, w_best)
+            e_final, e_best = (misclassified(inst.X, inst.y, w).size for w in (w_final, w_best))
             known = opt is not None and status == "optimal"
             records.append(GapRecord(
                 inst.n, inst.m, inst.alpha, idx if rep is None else rep,
@@ -267,12 +267,10 @@ def optimality_gap_grid(n_values: Sequence[int] = (11, 15),
     """
     trainers = check_trainers(trainers)
     records = []
-    for n in n_values:
-        for alpha in alphas:
-            for r in range(reps):
-                inst = random_instance(n, alpha, "random", [seed, n, round(alpha * 1000), r, 1])
-                records += optimality_gap(inst.X, inst.y, trainers, (seed,), epochs=epochs,
-                                          exact=exact, time_limit=time_limit, rep=r)
+    for n, alpha, r in itertools.product(n_values, alphas, range(reps)):
+        inst = random_instance(n, alpha, "random", [seed, n, round(alpha * 1000), r, 1])
+        records += optimality_gap(inst.X, inst.y, trainers, (seed,), epochs=epochs,
+                                  exact=exact, time_limit=time_limit, rep=r)
     return records
 
 
@@ -289,22 +287,24 @@ def summarize_gap(records: Sequence[GapRecord]) -> list[dict]:
     groups: dict[tuple, list[GapRecord]] = {}
     for r in records:
         groups.setdefault((r.n, r.m, r.heuristic), []).append(r)
+    def _mean(values: list) -> float | None:
+        return float(np.mean(values)) if values else None
+
     rows = []
     for (n, m, name), rs in sorted(groups.items()):
-        known = [r for r in rs if r.gap_best is not None]
-
-        def mean(values):
-            return float(np.mean(values)) if values else None
-
+        known = [r for r in rs if r.gap_best is not None]   # runs with a proven optimum
         rows.append({"n": n, "m": m, "heuristic": name, "runs": len(rs),
-                     "exact_errors": mean([r.exact_errors for r in known]),
-                     "errors_best": mean([r.errors_best for r in rs]),
-                     "errors_final": mean([r.errors_final for r in rs]),
-                     "gap_best": mean([r.gap_best for r in known]),
-                     "gap_final": mean([r.gap_final for r in known]),
-                     "frac_optimal_best": mean([float(r.gap_best == 0) for r in known]),
-                     "updates": mean([r.updates for r in rs])})
+                     **{k: _mean([getattr(r, k) for r in known])
+                        for k in ("exact_errors", "gap_best", "gap_final")},
+                     **{k: _mean([getattr(r, k) for r in rs])
+                        for k in ("errors_best", "errors_final", "updates")},
+                     "frac_optimal_best": _mean([float(r.gap_best == 0) for r in known])})
     return rows
+
+
+_COLUMNS = (("optimum", "exact_errors", 7), ("best", "errors_best", 6),   # header, key, width
+            ("final", "errors_final", 6), ("gap_best", "gap_best", 8),
+            ("gap_final", "gap_final", 9), ("hit_opt", "frac_optimal_best", 7))
 
 
 def gap_table(records: Sequence[GapRecord]) -> str:
@@ -316,18 +316,12 @@ def gap_table(records: Sequence[GapRecord]) -> str:
     >>> gap_table(recs).splitlines()[0].split()[:4]
     ['n', 'm', 'trainer', 'runs']
     """
-    head = (f"{'n':>3} {'m':>3} {'trainer':<7} {'runs':>4} {'optimum':>7} {'best':>6} "
-            f"{'final':>6} {'gap_best':>8} {'gap_final':>9} {'hit_opt':>7}")
-    lines = [head]
-
-    def fmt(x, width):
-        return f"{'-':>{width}}" if x is None else f"{x:>{width}.2f}"
-
+    lines = [f"{'n':>3} {'m':>3} {'trainer':<7} {'runs':>4} "
+             + " ".join(f"{head:>{w}}" for head, _, w in _COLUMNS)]
     for r in summarize_gap(records):
+        cells = ("-" if r[key] is None else f"{r[key]:.2f}" for _, key, _ in _COLUMNS)
         lines.append(f"{r['n']:>3} {r['m']:>3} {r['heuristic']:<7} {r['runs']:>4} "
-                     f"{fmt(r['exact_errors'], 7)} {fmt(r['errors_best'], 6)} "
-                     f"{fmt(r['errors_final'], 6)} {fmt(r['gap_best'], 8)} "
-                     f"{fmt(r['gap_final'], 9)} {fmt(r['frac_optimal_best'], 7)}")
+                     + " ".join(f"{c:>{w}}" for c, (_, _, w) in zip(cells, _COLUMNS)))
     return "\n".join(lines)
 
 
@@ -335,9 +329,13 @@ def plot_gap(records: Sequence[GapRecord], ax=None):
     """Training accuracy per trainer (final bars, best-seen markers) vs the exact optimum
     (black bars), one group per instance size ``(n, m)``.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    Returns the ``matplotlib.axes.Axes``.
+
+    Examples
+    --------
+    >>> ax = plot_gap(optimality_gap_grid((9,), (0.6,), reps=1, trainers=("ste",), epochs=5))
+    >>> ax.get_ylabel()
+    'training accuracy (mean over runs)'
     """
     import matplotlib.pyplot as plt
 
@@ -349,19 +347,17 @@ def plot_gap(records: Sequence[GapRecord], ax=None):
     width = 0.8 / (len(names) + 1)
     for gi, (n, m) in enumerate(sizes):
         group = {r["heuristic"]: r for r in rows if (r["n"], r["m"]) == (n, m)}
-        opt = next((r["exact_errors"] for r in group.values() if r["exact_errors"] is not None),
-                   None)
-        if opt is not None:
-            ax.bar(gi, 1 - opt / m, width, color="black",
+        opt = [r["exact_errors"] for r in group.values() if r["exact_errors"] is not None]
+        if opt:
+            ax.bar(gi, 1 - opt[0] / m, width, color="black",
                    label="exact optimum" if gi == 0 else None)
         for ti, name in enumerate(names):
             if name not in group:
                 continue
-            x = gi + (ti + 1) * width
-            bar = ax.bar(x, 1 - group[name]["errors_final"] / m, width, alpha=0.6,
-                         color=f"C{ti}", label=f"{name} (final)" if gi == 0 else None)
-            ax.plot([x], [1 - group[name]["errors_best"] / m], "v",
-                    color=bar.patches[0].get_facecolor(), markersize=7,
+            x, r = gi + (ti + 1) * width, group[name]
+            ax.bar(x, 1 - r["errors_final"] / m, width, alpha=0.6, color=f"C{ti}",
+                   label=f"{name} (final)" if gi == 0 else None)
+            ax.plot([x], [1 - r["errors_best"] / m], "v", color=f"C{ti}", markersize=7,
                     label=f"{name} (best seen)" if gi == 0 else None)
     ax.set_xticks([gi + 0.4 - width / 2 for gi in range(len(sizes))],
                   [f"n={n}, m={m}" for n, m in sizes])
@@ -377,11 +373,16 @@ def parity_gap(H_values: Sequence[int] = (3, 5, 9), seeds: int = 20,
     """3-bit parity with ``H`` hidden units: exact status (SAT at ``H = 3``) vs GFT successes.
 
     Needs ``bnncore.gft``; raises ``ValueError`` listing the available trainers otherwise.
-    """
-    import itertools
 
+    Examples
+    --------
+    >>> row = parity_gap((3,), seeds=1, epochs=5)[0]
+    >>> row["exact_status"], 0 <= row["gft_successes"] <= row["seeds"] == 1
+    ('sat', True)
+    """
     check_trainers(("gft",))
-    FullyBinaryMLP, GFTTrainer = _gft_classes()
+    from bnncore.gft import FullyBinaryMLP, GFTTrainer
+
     X = np.array(list(itertools.product([-1, 1], repeat=3)), dtype=np.int64)
     y = X.prod(axis=1)
     rows = []
@@ -394,6 +395,5 @@ def parity_gap(H_values: Sequence[int] = (3, 5, 9), seeds: int = 20,
             history = trainer.fit((X.astype(np.int8), y.astype(np.int8)), epochs=epochs,
                                   batch_size=len(X), progress=False)
             successes += int(max(history.train_accuracy) >= 1.0)
-        rows.append({"H": H, "exact_status": status, "gft_successes": successes,
-                     "seeds": seeds})
+        rows.append({"H": H, "exact_status": status, "gft_successes": successes, "seeds": seeds})
     return rows

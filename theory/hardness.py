@@ -5,14 +5,6 @@
   GFT paper's theorem, whose proof could not be read), with the proof sketch. The
   continuous problem stays easy (``real_relaxation``, an LP).
 - ``scaling`` / ``plot_scaling``: docs/theory.md, section "4. Scaling".
-
-Examples
---------
->>> X, y = partition_to_perceptron([3, 1, 1, 2, 2, 1])
->>> X.tolist(), y.tolist()
-([[6, 2, 2, 4, 4, 2, 1], [-6, -2, -2, -4, -4, -2, 1]], [1, 1])
->>> has_partition_dp([3, 1, 1, 2, 2, 1])
-(True, [0, 1, 2])
 """
 
 from __future__ import annotations
@@ -20,7 +12,7 @@ from __future__ import annotations
 import numbers
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -47,15 +39,7 @@ METHODS = ("sat", "brute")
 
 
 def check_items(a: object, name: str = "a") -> list[int]:
-    """``a`` as a list of positive Python ints; ``ValueError`` naming ``a`` otherwise.
-
-    Examples
-    --------
-    >>> check_items([2, 1.5])
-    Traceback (most recent call last):
-    ...
-    ValueError: a must hold positive integers, found 1.5 at index 1
-    """
+    """``a`` as a list of positive Python ints; ``ValueError`` naming ``a`` otherwise."""
     if isinstance(a, (str, bytes)) or not isinstance(a, (Sequence, np.ndarray)):
         raise ValueError(f"{name} must be a non-empty 1-D sequence of positive integers, "
                          f"got {type(a).__name__}")
@@ -74,10 +58,15 @@ def partition_to_perceptron(a: Sequence[int]) -> PerceptronInstance:
     """(R1): the two-sample, integer-feature instance that is SAT iff ``a`` has a partition.
 
     Unpacks as ``(X, y)``; solve it with ``theory.sat.solve(partition_to_perceptron(a))``.
+
+    Examples
+    --------
+    >>> X, y = partition_to_perceptron([3, 1, 1, 2, 2, 1])
+    >>> X.tolist(), y.tolist()
+    ([[6, 2, 2, 4, 4, 2, 1], [-6, -2, -2, -4, -4, -2, 1]], [1, 1])
     """
-    row = np.array([2 * x for x in check_items(a)] + [0], dtype=np.int64)
-    X = np.stack([row, -row])
-    X[:, -1] = 1
+    row = np.array([2 * x for x in check_items(a)], dtype=np.int64)
+    X = np.column_stack([np.stack([row, -row]), [1, 1]])
     return make_perceptron_instance(X, [1, 1], 0, integer_features=True)
 
 
@@ -133,13 +122,25 @@ def verify_partition(a: Sequence[int], subset: Sequence[int]) -> bool:
 
 
 def partition_to_regression(a: Sequence[int]) -> RegressionInstance:
-    """(R2): ``X = [a]``, ``t = [0]``; ``f(w) = 0`` iff ``{i : w_i = +1}`` is a partition."""
+    """(R2): ``X = [a]``, ``t = [0]``; ``f(w) = 0`` iff ``{i : w_i = +1}`` is a partition.
+
+    Examples
+    --------
+    >>> solve(partition_to_regression([3, 1, 2])).w.tolist()   # 1 + 2 = 3
+    [-1, 1, 1]
+    """
     return make_regression_instance([check_items(a)], [0])
 
 
 def subset_sum_to_regression(a: Sequence[int], T: int) -> RegressionInstance:
     """(R2) for SUBSET-SUM: ``t = [2T - sum(a)]``, since ``<a, w> = 2<a, u> - sum(a)``
-    with ``u = (1 + w) / 2``."""
+    with ``u = (1 + w) / 2``.
+
+    Examples
+    --------
+    >>> subset_sum_to_regression([2, 3, 7], 9).t     # 2 * 9 - 12
+    array([6])
+    """
     a = check_items(a)
     return make_regression_instance([a], [2 * _check_target(T, a) - sum(a)])
 
@@ -189,7 +190,13 @@ def subset_sum_dp(a: Sequence[int], T: int) -> tuple[bool, list[int] | None]:
 
 
 def has_partition_dp(a: Sequence[int]) -> tuple[bool, list[int] | None]:
-    """PARTITION by dynamic programming: an odd total has none."""
+    """PARTITION by dynamic programming: an odd total has none.
+
+    Examples
+    --------
+    >>> has_partition_dp([3, 1, 1, 2, 2, 1]), has_partition_dp([2, 3, 7])
+    ((True, [0, 1, 2]), (False, None))
+    """
     return (False, None) if sum(a := check_items(a)) % 2 else subset_sum_dp(a, sum(a) // 2)
 
 
@@ -232,11 +239,11 @@ class ScalingRecord:
     seed: int
     status: str
     seconds: float
-    conflicts: int | None
-    n_vars: int | None
-    n_clauses: int | None
-    verified: bool | None
-    agrees_with_brute: bool | None
+    conflicts: int | None = None
+    n_vars: int | None = None
+    n_clauses: int | None = None
+    verified: bool | None = None
+    agrees_with_brute: bool | None = None
 
 
 def _check_grid(ns, alphas, seeds, labels, methods) -> None:
@@ -260,26 +267,21 @@ def _cell(n, alpha, labels, seed, *, methods, solver, encoding, time_limit, brut
     inst = random_instance(n, alpha, labels,
                            [seed, n, round(alpha * 1000), 0, 0 if labels == "teacher" else 1])
     base = {"labels": labels, "alpha": alpha, "n": n, "m": inst.m, "seed": seed}
-    brute_status, out = None, []
+    out = []
     if "sat" in methods:
         r = solve(inst, solver=solver, encoding=encoding, time_limit=time_limit)
         out.append(ScalingRecord("sat", **base, status=r.status, seconds=r.solve_seconds,
-                                 conflicts=r.conflicts, n_vars=r.n_vars,
-                                 n_clauses=r.n_clauses,
-                                 verified=True if r.status == "sat" else None,
-                                 agrees_with_brute=None))
+                                 conflicts=r.conflicts, n_vars=r.n_vars, n_clauses=r.n_clauses,
+                                 verified=True if r.status == "sat" else None))
     if "brute" in methods and n <= brute_max_n:
         start = time.perf_counter()
         b = brute_force(inst, max_n=brute_max_n)
-        brute_status = "sat" if b.n_consistent else "unsat"
+        status = "sat" if b.n_consistent else "unsat"
         verified = misclassified(*inst, b.w_best).size == 0 if b.n_consistent else None
-        out.append(ScalingRecord("brute", **base, status=brute_status,
-                                 seconds=time.perf_counter() - start, conflicts=None,
-                                 n_vars=None, n_clauses=None, verified=verified,
-                                 agrees_with_brute=None))
-    if out and out[0].method == "sat" and brute_status and out[0].status != "unknown":
-        out[0] = ScalingRecord(**{**asdict(out[0]),
-                                  "agrees_with_brute": out[0].status == brute_status})
+        out.append(ScalingRecord("brute", **base, status=status,
+                                 seconds=time.perf_counter() - start, verified=verified))
+        if out[0].method == "sat" and out[0].status != "unknown":
+            out[0] = replace(out[0], agrees_with_brute=out[0].status == status)
     return out
 
 
@@ -339,8 +341,7 @@ def summarize_scaling(records) -> list[dict]:
         solved = [r for r in rs if r["status"] != "unknown"]
         conflicts = [r["conflicts"] for r in rs if r["conflicts"] is not None]
         rows.append({
-            "method": key[0], "labels": key[1], "alpha": key[2], "n": key[3],
-            "count": len(rs),
+            "method": key[0], "labels": key[1], "alpha": key[2], "n": key[3], "count": len(rs),
             "median_seconds": float(np.median([r["seconds"] for r in rs])),
             "max_seconds": float(max(r["seconds"] for r in rs)),
             "frac_solved": len(solved) / len(rs),

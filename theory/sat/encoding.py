@@ -195,6 +195,12 @@ def encode_perceptron(X: object, y: object = None, encoding: str = "seqcounter",
     Encoding
         ``.decode(model)`` gives ``w``; ``trivially_unsat`` lists the samples with
         ``need > N`` (consistency only).
+
+    Examples
+    --------
+    >>> enc = encode_perceptron([[1, -1, 1], [-1, -1, 1]], [1, -1], maxsat=True)
+    >>> enc.selectors.tolist(), enc.soft
+    ([4, 5], [([4], 1), ([5], 1)])
     """
     inst = as_instance(X, y, theta=theta, integer_features=integer_features)
     if not isinstance(inst, PerceptronInstance):
