@@ -1,0 +1,1 @@
+"""Grids of runs, stored records and paired statistics (docs/experiments.md)."""
