@@ -72,11 +72,11 @@ def t_interval(d: object, level: float = 0.95) -> tuple[float, float]:
     (1.0368, 4.9632)
     """
     d, level = _differences(d), _fraction(level, "level")
-    mean, sd = float(d.mean()), float(d.std(ddof=1))
-    if sd == 0:
-        return mean, mean
-    lo, hi = stats.t.interval(level, d.size - 1, loc=mean, scale=sd / np.sqrt(d.size))
-    return float(lo), float(hi)
+    if np.all(d == d[0]):  # sd = 0 (tested exactly: d.mean() can round off d[0])
+        return float(d[0]), float(d[0])
+    mean, sd = float(d.mean()), float(d.std(ddof=1))  # sd can still underflow to 0
+    half = float(stats.t.ppf((1 + level) / 2, d.size - 1) * sd / np.sqrt(d.size))
+    return mean - half, mean + half
 
 
 _RNG_KEYWORD = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
