@@ -35,8 +35,9 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
     cmp = sub.add_parser("compare", help="train every method on the same data; table + plots")
-    cmp.add_argument("--dataset", default="digits", choices=["digits", "fashion-mnist"])
-    cmp.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
+    cmp.add_argument("--dataset", default="digits",
+                     choices=["digits", "fashion-mnist", "teacher-student"])
+    cmp.add_argument("--model", default="mlp", choices=["mlp", "cnn", "small-cnn"])
     cmp.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                      help="comma-separated method names (default: all)")
     cmp.add_argument("--epochs", type=int, default=10)
@@ -44,7 +45,12 @@ def _build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--subset", type=int, default=None,
                      help="fashion-mnist: number of training samples to keep")
     cmp.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
-    cmp.add_argument("--out", default="results", help="folder for compare.json/csv/png")
+    cmp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 "
+                     "(pip install 'bnncore[cluster]')")
+    cmp.add_argument("--out", default="results",
+                     help="folder for compare.json/csv/png; finished runs are kept in "
+                     "OUT/runs/, so the same command again resumes")
     cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -53,11 +59,14 @@ def _compare(args) -> int:
     from . import compare
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    where = f"scheduler={args.scheduler}" if args.scheduler else f"jobs={args.jobs}"
     print(f"bnncore compare: {args.dataset}, {args.model}, {len(methods)} methods x "
-          f"{args.seeds} seeds, {args.epochs} epochs, jobs={args.jobs}", flush=True)
+          f"{args.seeds} seeds, {args.epochs} epochs, {where}, records in "
+          f"{args.out}/runs/", flush=True)
     results = compare.compare(methods, dataset=args.dataset, model=args.model,
                               epochs=args.epochs, seeds=args.seeds, jobs=args.jobs,
-                              subset=args.subset, progress=not args.no_progress)
+                              subset=args.subset, progress=not args.no_progress,
+                              out=args.out, scheduler=args.scheduler)
     print(compare.format_table(compare.summarize(results)))
     title = f"{args.dataset}, {args.model}, {args.epochs} epochs, {args.seeds} seeds"
     for kind, path in compare.write_outputs(results, args.out, title).items():
@@ -88,11 +97,11 @@ class _Table:
 
 def _train(args) -> int:
     from . import io
-    from .compare import RunSpec, setup_for
+    from .experiments import RunSpec, setup_for
 
-    spec = RunSpec(args.method, args.dataset, args.model, args.epochs, args.seed,
-                   batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-                   ags=args.ags, sad=args.sad)
+    spec = RunSpec(args.method, dataset=args.dataset, model=args.model, epochs=args.epochs,
+                   seed=args.seed, batch_size=args.batch_size, optimizer=args.optimizer,
+                   lr=args.lr, ags=args.ags, sad=args.sad)
     trainer, train, test = setup_for(spec.method)(spec)
     options = "".join(f", {name}={value}" for name, value in
                       (("ags", args.ags), ("sad", args.sad)) if value is not None)

@@ -1,11 +1,10 @@
 """``bnncore compare``: every method on the same data and architecture, one table, one plot.
 
-Each run is described by a :class:`RunSpec` (method, dataset, model, epochs, seed) and
-returns a :class:`RunResult`; runs are independent and fully seeded, so running them in
-parallel processes (``jobs > 1``) gives the same numbers as running them one by one
-(except wall times). A method only says how its trainer and data are built (its
-*set-up*); training, flip counting, accuracy, sizes and speed are measured by one
-function, :func:`run`, for all of them.
+The comparison is a grid of runs (:class:`bnncore.experiments.Grid`, protocol
+``"default"``) executed by :func:`bnncore.experiments.run_grid`: every run is fully seeded,
+so serial, process (``jobs > 1``) and Dask (``scheduler``) runs give the same numbers
+(wall times aside), and with ``out`` every finished run is stored, so an interrupted
+comparison resumes where it stopped.
 
 Methods:
 
@@ -20,245 +19,29 @@ Methods:
 
 from __future__ import annotations
 
-import copy
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 
-from . import data, losses, models, optim, quantizers
 from ._validation import check_int
-from .flips import FlipCounter, binary_tensors
-from .train import GradientTrainer, Trainer, predict
+from .experiments import Grid, RunResult, run_grid, setup_for
+from .experiments.spec import DATASETS
 
 DEFAULT_METHODS = ("ste", "clipped_ste", "approxsign", "bnn", "bnn+", "bnn++", "proxquant",
                    "binaryrelax", "ags+sad", "gft", "fsg", "float")
-DATASETS = ("digits", "fashion-mnist")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One training run of the comparison."""
-
-    method: str
-    dataset: str = "digits"
-    model: str = "mlp"
-    epochs: int = 10
-    seed: int = 0
-    batch_size: int = 64
-    subset: int | None = None          # fashion-mnist only: training samples kept
-    optimizer: str | None = None       # gradient methods and fsg: "adam" or "sgd"
-    lr: float | None = None            # None: the method's default
-    ags: float | None = None           # OvSW AGS delta added to a gradient method
-    sad: float | None = None           # OvSW SAD gamma added to a gradient method
-
-    def __post_init__(self) -> None:
-        check_int(self.epochs, "epochs", minimum=1)
-        check_int(self.seed, "seed", minimum=0)
-        check_int(self.batch_size, "batch_size", minimum=1)
-
-
-@dataclass
-class RunResult:
-    """What one run measured (``history`` holds the per-epoch curves)."""
-
-    method: str
-    seed: int
-    test_accuracy: float
-    sign_flips: int                    # changes of a binary weight's sign, counted per step
-    float_updates: int                 # latent float weight updates (0 for GFT)
-    seconds_per_epoch: float
-    float_bytes: int                   # model parameters as float32
-    packed_bytes: int                  # binary weights packed 64 per uint64, rest float32
-    packed_speedup: float | None       # packed / float-path inference throughput
-    history: dict = field(default_factory=dict)
-
-
-def load(dataset: str, model: str, seed: int, subset: int | None = None):
-    """Train/test arrays for ``dataset``, shaped for ``model`` ("mlp" or "cnn")."""
-    flatten = model == "mlp"
-    if dataset == "digits":
-        return data.load_digits(seed=0, flatten=flatten)
-    if dataset == "fashion-mnist":
-        return data.load_fashion_mnist(subset=subset, seed=0, flatten=flatten)
-    raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-
-
-# -- what differs between methods: how the trainer and its data are built ------------------
-
-
-def _no_options(spec: RunSpec, *names: str) -> None:
-    given = [n for n in names if getattr(spec, n) is not None]
-    if given:
-        raise ValueError(f"{spec.method} takes no {'/'.join(given)} setting")
-
-
-def gradient_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
-    """A float or binary model trained with gradients.
-
-    Adam 1e-3 by default; ``ags+sad`` is the ``ste`` model with per-channel scale and SGD
-    0.05 (momentum 0.9) with OvSW's digits preset; ``spec.ags``/``spec.sad`` add AGS/SAD
-    (in that order) to any binary method.
-    """
-    Xtr, ytr, Xte, yte = load(spec.dataset, spec.model, spec.seed, spec.subset)
-    shape = Xtr.shape[1:]
-    build = models.mlp if spec.model == "mlp" else models.cnn
-    kwargs = ({"in_features": shape[0]} if spec.model == "mlp"
-              else {"in_channels": shape[0], "image_size": shape[1]})
-    if spec.method == "ags+sad":
-        _no_options(spec, "ags", "sad")
-        model = build("ste", channel_scale=True, rng=spec.seed, **kwargs)
-        transforms, default = optim.ovsw(), "sgd"
-    else:
-        model = build(spec.method, rng=spec.seed, **kwargs)
-        transforms, default = [], "adam"
-        if spec.ags is not None:
-            transforms.append(optim.AGS(delta=spec.ags))
-        if spec.sad is not None:
-            transforms.append(optim.SAD(gamma=spec.sad))
-        if transforms and spec.method == "float":
-            raise ValueError("AGS/SAD act on binarized weights: choose a binary method")
-    name = spec.optimizer or default
-    if name == "sgd":
-        opt = optim.SGD(model.parameters(), lr=0.05 if spec.lr is None else spec.lr,
-                        momentum=0.9, transforms=transforms)
-    elif name == "adam":
-        opt = optim.Adam(model.parameters(), lr=1e-3 if spec.lr is None else spec.lr,
-                         transforms=transforms)
-    else:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
-    trainer = GradientTrainer(model, losses.SoftmaxCrossEntropy(), opt)
-    return trainer, (Xtr, ytr), (Xte, yte)
-
-
-def gft_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
-    """Gradient-free training of the fully binary twin (binarized inputs, ±1 weights)."""
-    from .gft import FullyBinaryMLP, GFTTrainer, binarize
-
-    if spec.model != "mlp":
-        raise ValueError("gft trains a fully binary MLP: use --model mlp")
-    _no_options(spec, "optimizer", "lr", "ags", "sad")
-    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
-    model = FullyBinaryMLP((Xtr.shape[1], 256, int(ytr.max()) + 1), rng=spec.seed)
-    trainer = GFTTrainer(model, k0=0.001, k_min=0, margin=16, rng=spec.seed + 1000)
-    return trainer, (binarize(Xtr, 0.5), ytr), (binarize(Xte, 0.5), yte)
-
-
-def fsg_setup(spec: RunSpec) -> tuple[Trainer, tuple, tuple]:
-    """Fast-and-slow gradient generation on its own task model (docs/fsg.md, "Ablation on digits").
-
-    The slow-net scans the history of every binary weight, so its cost grows with their
-    number: FSG runs on a 64-32-10 binary MLP (2,368 binary weights, ReLU activations),
-    not on the 65,536-weight hidden layer of the other methods' MLP. Digits only, for the
-    same reason.
-    """
-    from .fsg import FSGTrainer
-    from .fsg.ablation import digits_task_model
-
-    if spec.model != "mlp" or spec.dataset != "digits":
-        raise ValueError("fsg runs on its digits task model in compare: use --dataset digits "
-                         "--model mlp")
-    _no_options(spec, "ags", "sad")
-    Xtr, ytr, Xte, yte = load(spec.dataset, "mlp", spec.seed, spec.subset)
-    trainer = FSGTrainer(digits_task_model(spec.seed), losses.SoftmaxCrossEntropy(),
-                         lr=1e-2 if spec.lr is None else spec.lr,
-                         task_optimizer=spec.optimizer or "adam")
-    return trainer, (Xtr, ytr), (Xte, yte)
-
-
-#: method name -> set-up (gradient methods are resolved through the quantizer registry).
-SETUPS: dict[str, Callable[[RunSpec], tuple]] = {"gft": gft_setup, "fsg": fsg_setup}
-
-
-def setup_for(method: str) -> Callable[[RunSpec], tuple]:
-    """The function that builds ``method``'s trainer; ValueError lists the known methods."""
-    if method in SETUPS:
-        return SETUPS[method]
-    if method in ("float", "ags+sad") or method in quantizers.available():
-        return gradient_setup
-    known = sorted({"float", "ags+sad", *SETUPS, *quantizers.available()})
-    raise ValueError(f"unknown method {method!r}; available: {', '.join(known)}")
-
-
-# -- what every method shares: one run, measured the same way ------------------------------
-
-
-def _best_time(fn: Callable[[], object], repeats: int = 5) -> float:
-    """Shortest wall time of ``repeats`` calls of ``fn`` (the caller warms it up first)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def packed_speedup(model, X: np.ndarray, repeats: int = 5) -> float | None:
-    """Inference throughput of ``model.pack()`` over ``model.unpack()`` on ``X`` (best of N).
-
-    None when the model has no binary weights, or when its packed path does not apply
-    (XNOR-popcount needs ±1 inputs at every binary layer; FSG's task model feeds real
-    pixels to its first one).
-    """
-    if not binary_tensors(model):
-        return None
-    packed = copy.deepcopy(model).pack()
-    try:
-        packed.forward(X[:8], training=False)
-    except ValueError:
-        return None
-    reference = copy.deepcopy(model).unpack()
-
-    def best(m):
-        m.forward(X[:8], training=False)
-        return _best_time(lambda: predict(m, X), repeats)
-
-    return best(reference) / best(packed)
-
-
-def run(spec: RunSpec) -> RunResult:
-    """Build ``spec.method``'s trainer, train it, measure it (a top-level function, so process
-    pools can pickle it). Every method is measured by the same code: flips per step with
-    ``FlipCounter``, accuracy with ``trainer.evaluate``, sizes with ``model.nbytes``."""
-    trainer, train, test = setup_for(spec.method)(spec)
-    counter = FlipCounter()
-    hist = trainer.fit(train, val=test, epochs=spec.epochs, batch_size=spec.batch_size,
-                       seed=spec.seed, callbacks=[counter], progress=False)
-    model = trainer.model
-    return RunResult(method=spec.method, seed=spec.seed,
-                     test_accuracy=trainer.evaluate(test)["accuracy"],
-                     sign_flips=counter.total, float_updates=counter.latent_updates,
-                     seconds_per_epoch=float(np.mean(hist.seconds)),
-                     float_bytes=model.nbytes(packed=False),
-                     packed_bytes=model.nbytes(packed=True),
-                     packed_speedup=packed_speedup(model, test[0]), history=hist.to_dict())
-
-
-def run_one_thread(spec: RunSpec) -> RunResult:
-    """``run`` with BLAS limited to one thread (serial and parallel runs alike).
-
-    With ``jobs`` processes the cores are already full, and a multi-threaded BLAS in each
-    oversubscribes them (measured several times slower on 2 cores); the models of the
-    comparison are small enough that one BLAS thread is also the faster choice serially.
-    Using the same BLAS set-up in both keeps ``jobs=N`` results identical to ``jobs=1``.
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return run(spec)
 
 
 def compare(methods: Sequence[str] = DEFAULT_METHODS, dataset: str = "digits",
             model: str = "mlp", epochs: int = 10, seeds: int = 3, jobs: int = 1,
-            subset: int | None = None, progress: bool = True) -> list[RunResult]:
+            subset: int | None = None, progress: bool = True, out: str | None = None,
+            scheduler: str | None = None) -> list[RunResult]:
     """Train every method for every seed ``0..seeds-1``; return the results in order.
 
     Parameters
     ----------
     methods : sequence of str
-    dataset : {"digits", "fashion-mnist"}
-    model : {"mlp", "cnn"}
+    dataset : {"digits", "fashion-mnist", "teacher-student"}
+    model : {"mlp", "cnn", "small-cnn"}
     epochs, seeds : int
     jobs : int
         Parallel worker processes (results identical to ``jobs=1`` but for wall times).
@@ -266,6 +49,11 @@ def compare(methods: Sequence[str] = DEFAULT_METHODS, dataset: str = "digits",
         Fashion-MNIST training samples to keep.
     progress : bool
         A tqdm bar over runs.
+    out : str, optional
+        Folder whose ``runs/`` keeps one record per finished run: calling again with the
+        same arguments and ``out`` resumes (finished runs are read back, not retrained).
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:port``) to run on instead of ``jobs``.
 
     Examples
     --------
@@ -273,40 +61,15 @@ def compare(methods: Sequence[str] = DEFAULT_METHODS, dataset: str = "digits",
     >>> [r.method for r in res]
     ['ste', 'float']
     """
-    from tqdm import tqdm
-
     epochs = check_int(epochs, "epochs", minimum=1)
     seeds = check_int(seeds, "seeds", minimum=1)
-    jobs = check_int(jobs, "jobs", minimum=1)
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    if model not in ("mlp", "cnn"):
-        raise ValueError(f"model must be 'mlp' or 'cnn', got {model!r}")
     for m in methods:
         setup_for(m)
-    specs = [RunSpec(m, dataset, model, epochs, s, subset=subset)
-             for m in methods for s in range(seeds)]
-    bar = tqdm(total=len(specs), desc="compare", disable=not progress)
-    if jobs == 1:
-        results = []
-        for spec in specs:
-            bar.set_postfix(method=spec.method, seed=spec.seed)
-            results.append(run_one_thread(spec))
-            bar.update()
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: a forked child of a process whose thread pools (OpenBLAS,
-        # Numba) already run may deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(run_one_thread, spec) for spec in specs]
-            for f in futures:
-                f.add_done_callback(lambda _: bar.update())
-            results = [f.result() for f in futures]
-    bar.close()
-    return results
+    overrides = {"epochs": epochs, "batch_size": 64, "subset": subset, "measure_speed": True}
+    specs = Grid(list(methods), seeds, (dataset,), (model,), ("default",), overrides).specs()
+    return run_grid(specs, out, jobs=jobs, scheduler=scheduler, progress=progress)
 
 
 def summarize(results: Sequence[RunResult]) -> list[dict]:
@@ -320,7 +83,7 @@ def summarize(results: Sequence[RunResult]) -> list[dict]:
             "method": method, "seeds": len(rs),
             "test_accuracy_mean": float(acc.mean()), "test_accuracy_std": float(acc.std()),
             "sign_flips": float(np.mean([r.sign_flips for r in rs])),
-            "float_updates": float(np.mean([r.float_updates for r in rs])),
+            "weight_writes": float(np.mean([r.weight_writes for r in rs])),
             "seconds_per_epoch": float(np.mean([r.seconds_per_epoch for r in rs])),
             "float_bytes": rs[0].float_bytes, "packed_bytes": rs[0].packed_bytes,
             "packed_speedup": float(np.mean(speed)) if speed else None,
@@ -330,14 +93,14 @@ def summarize(results: Sequence[RunResult]) -> list[dict]:
 
 def format_table(rows: Sequence[dict]) -> str:
     """The comparison as a fixed-width text table."""
-    head = (f"{'method':12s} {'test accuracy':>15s} {'sign flips':>11s} {'float updates':>13s} "
+    head = (f"{'method':12s} {'test accuracy':>15s} {'sign flips':>11s} {'writes':>13s} "
             f"{'s/epoch':>8s} {'packed size':>11s} {'packed speed-up':>15s}")
     lines = [head, "-" * len(head)]
     for r in rows:
         speed = "-" if r["packed_speedup"] is None else f"{r['packed_speedup']:.2f}x"
         size = f"{r['packed_bytes'] / 1024:.1f} KiB"
         acc = f"{r['test_accuracy_mean']:8.4f} ± {r['test_accuracy_std']:.3f}"
-        lines.append(f"{r['method']:12s} {acc} {r['sign_flips']:11.0f} {r['float_updates']:13.3g} "
+        lines.append(f"{r['method']:12s} {acc} {r['sign_flips']:11.0f} {r['weight_writes']:13.3g} "
                      f"{r['seconds_per_epoch']:8.2f} {size:>11s} {speed:>15s}")
     return "\n".join(lines)
 
@@ -352,7 +115,7 @@ def write_outputs(results: Sequence[RunResult], out: str, title: str = "") -> di
     rows = summarize(results)
     paths = {k: os.path.join(out, f"compare.{k}") for k in ("json", "csv", "png")}
     with open(paths["json"], "w") as fh:
-        json.dump({"summary": rows, "runs": [asdict(r) for r in results]}, fh, indent=1)
+        json.dump({"summary": rows, "runs": [r.to_dict() for r in results]}, fh, indent=1)
     with open(paths["csv"], "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

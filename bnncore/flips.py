@@ -169,9 +169,10 @@ class FlipCounter:
         Flips of each finished epoch.
     steps : int
         Steps observed.
-    latent_updates : int
-        Latent float values written: the number of floating-point binarized weights,
-        summed over steps (0 for a model whose binary weights are integers, like GFT's).
+    writes : int
+        Parameter writes: the number of (step, weight) pairs whose stored value changed
+        at all (a latent float moved, or an integer weight was rewritten), counted the
+        same way for every method. For GFT's ``int8`` weights a write is a flip.
     n_weights : int
         Number of binarized weights tracked.
 
@@ -181,13 +182,13 @@ class FlipCounter:
     >>> model = bc.layers.Sequential(bc.layers.BinaryDense(4, 2, rng=0))
     >>> c = FlipCounter(); c.on_train_begin(model)
     >>> model[0].weight.data *= -1; c.on_step_end(1); c.on_epoch_end(0, None)
-    >>> c.total, c.steps, c.per_epoch, c.latent_updates
+    >>> c.total, c.steps, c.per_epoch, c.writes
     (8, 1, [8], 8)
     """
 
     def __init__(self) -> None:
         self.steps = 0
-        self.latent_updates = 0
+        self.writes = 0
         self.per_epoch: list[int] = []
         self.n_weights = 0
         self._epoch = 0
@@ -197,6 +198,7 @@ class FlipCounter:
         self._model = model
         tensors = binary_tensors(model)
         self._signs = [a >= 0 for _, a in tensors]
+        self._values = [a.copy() for _, a in tensors]
         self.n_weights = sum(a.size for _, a in tensors)
 
     def on_step_end(self, step: int) -> None:
@@ -207,8 +209,8 @@ class FlipCounter:
             now = a >= 0
             self._epoch += int(np.count_nonzero(now != self._signs[i]))
             self._signs[i] = now
-            if a.dtype.kind == "f":
-                self.latent_updates += a.size
+            self.writes += int(np.count_nonzero(a != self._values[i]))
+            self._values[i][...] = a
         self.steps += 1
 
     def on_epoch_end(self, epoch: int, history) -> None:

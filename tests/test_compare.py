@@ -8,12 +8,11 @@ import pytest
 
 from bnncore import compare
 from bnncore.cli import main
+from bnncore.experiments import RunSpec, run, setup_for
 
 
 def _strip_times(result):
-    h = {k: v for k, v in result.history.items() if k != "seconds"}
-    return (result.method, result.seed, result.test_accuracy, result.sign_flips,
-            result.float_updates, json.dumps(h))
+    return json.dumps(result.outcome(), sort_keys=True)
 
 
 @pytest.mark.slow
@@ -50,17 +49,21 @@ def test_every_method_is_measured_the_same_way():
     from bnncore.flips import FlipCounter
 
     for method in ("ste", "gft", "fsg"):
-        spec = compare.RunSpec(method, epochs=1, seed=0)
-        trainer, train, test = compare.setup_for(method)(spec)
+        spec = RunSpec(method, epochs=1, seed=0)
+        trainer, train, test = setup_for(method)(spec)
         counter = FlipCounter()
         trainer.fit(train, val=test, epochs=1, seed=0, callbacks=[counter], progress=False)
-        result = compare.run(spec)
+        result = run(spec)
         assert result.sign_flips == counter.total > 0
         assert result.test_accuracy == trainer.evaluate(test)["accuracy"]
         steps = -(-len(train[1]) // spec.batch_size)
         assert counter.steps == steps
-        float_latents = method != "gft"             # GFT has no latent floats
-        assert result.float_updates == (steps * counter.n_weights if float_latents else 0)
+        assert result.steps == steps and result.n_binary_weights == counter.n_weights
+        assert result.weight_writes == counter.writes
+        if method == "gft":                         # int8 weights: every write is a flip
+            assert result.weight_writes == result.sign_flips
+        else:                                       # latent floats move far more often
+            assert result.sign_flips < result.weight_writes <= steps * counter.n_weights
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -77,4 +80,4 @@ def test_bad_arguments(kwargs, match):
 
 def test_gft_needs_the_mlp():
     with pytest.raises(ValueError, match="mlp"):
-        compare.run(compare.RunSpec("gft", model="cnn", epochs=1))
+        run(RunSpec("gft", model="cnn", epochs=1))

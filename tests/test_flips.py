@@ -52,7 +52,8 @@ def test_counter_counts_sign_changes_per_step():
     counter.on_step_end(2)
     counter.on_epoch_end(0, None)
     assert (counter.total, counter.per_epoch, counter.steps) == (2, [2], 2)
-    assert counter.latent_updates == 2 * 4 and counter.n_weights == 4
+    # writes: values that changed at all (3 in step 1, 1 in step 2), flips or not
+    assert counter.writes == 3 + 1 and counter.n_weights == 4
 
 
 def test_counter_ignores_float_parameters_and_counts_int8_weights():
@@ -68,7 +69,7 @@ def test_counter_ignores_float_parameters_and_counts_int8_weights():
     counter.on_train_begin(model)
     model.w = np.array([[-1, -1, -1]], np.int8)        # a new array, as GFT's flips make
     counter.on_step_end(1)
-    assert counter.total == 2 and counter.latent_updates == 0
+    assert counter.total == 2 and counter.writes == 2          # an int8 write is a flip
     float_model = bc.layers.Sequential(bc.layers.Dense(3, 2, rng=0))
     assert binary_tensors(float_model) == []
 

@@ -1,6 +1,6 @@
 """One training protocol: every method's trainer keeps the same contract.
 
-Each trainer is built as ``bnncore compare`` builds it (``compare.setup_for``): the
+Each trainer is built as ``bnncore compare`` builds it (``experiments.setup_for``): the
 gradient trainer (``ste``, ``bnn++``, ``ags+sad``), GFT and FSG. Same History fields, the
 same callbacks in the same order with the same arguments, the same ``evaluate`` keys,
 bit-identical Histories for the same seed, and identical predictions after save/load.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import bnncore as bc
-from bnncore import compare
+from bnncore.experiments import RunSpec, setup_for
 from bnncore.history import History
 
 METHODS = ["ste", "bnn++", "ags+sad", "gft", "fsg"]
@@ -43,7 +43,7 @@ class Recorder:
 
 
 def _train(method, callbacks=()):
-    trainer, train, test = compare.setup_for(method)(compare.RunSpec(method, seed=1))
+    trainer, train, test = setup_for(method)(RunSpec(method, seed=1))
     history = trainer.fit(train, val=test, epochs=EPOCHS, batch_size=BATCH, seed=1,
                           callbacks=callbacks, progress=False)
     return trainer, train, test, history

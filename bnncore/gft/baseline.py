@@ -13,7 +13,7 @@ trained with ``bnncore.fit`` and Adam:
 :class:`bnncore.flips.FlipCounter` counts, after every optimizer step, how many binary
 weights ``sign(w~)`` changed: the STE's *visible* updates, comparable to GFT's bit flips
 (the same counter counts those). Every step also writes every latent float
-(``FlipCounter.latent_updates``).
+(``FlipCounter.writes``).
 """
 
 from __future__ import annotations
@@ -134,4 +134,4 @@ def run_ste(train, test, sizes: Sequence[int], *, epochs: int = 30, batch_size: 
         acc = evaluate(model, test)["accuracy"]
     return {"model": model, "history": history, "test_accuracy": float(acc),
             "sign_flips": counter.total, "sign_flips_per_epoch": list(counter.per_epoch),
-            "latent_writes": counter.latent_updates, "steps": counter.steps}
+            "latent_writes": counter.writes, "steps": counter.steps}
