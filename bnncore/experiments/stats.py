@@ -320,7 +320,7 @@ def _ci(summary_or_ci: object) -> tuple[float, float]:
         lo, hi = summary_or_ci["ci_low"], summary_or_ci["ci_high"]
     elif hasattr(summary_or_ci, "ci_low") and hasattr(summary_or_ci, "ci_high"):
         lo, hi = summary_or_ci.ci_low, summary_or_ci.ci_high
-    elif isinstance(summary_or_ci, Sequence) and len(summary_or_ci) == 2:
+    elif isinstance(summary_or_ci, (Sequence, np.ndarray)) and len(summary_or_ci) == 2:
         lo, hi = summary_or_ci
     else:
         raise TypeError("summary_or_ci must be a PairedSummary, a mapping with ci_low and "

@@ -203,6 +203,7 @@ def test_summary_fields_and_auto_choices():
 def test_equivalence_verdicts(ci, want):
     assert verdict(ci, margin=1.0) == want
     assert verdict({"ci_low": ci[0], "ci_high": ci[1]}, margin=1.0) == want
+    assert verdict(np.array(ci), margin=1.0) == want
 
 
 def test_directional_verdicts_on_boundaries():
