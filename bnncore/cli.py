@@ -1,4 +1,4 @@
-"""The ``bnncore`` command line: ``bnncore train ...``, ``bnncore --version``."""
+"""The ``bnncore`` command line: ``bnncore train``, ``compare``, ``claims``, ``--version``."""
 
 from __future__ import annotations
 
@@ -52,7 +52,37 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="folder for compare.json/csv/png; finished runs are kept in "
                      "OUT/runs/, so the same command again resumes")
     cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    clm = sub.add_parser("claims", help="run the papers' claims grid: paired seeds, 95%% CIs, "
+                         "verdicts (claims.md/json/png)")
+    clm.add_argument("--out", default="results", help="folder for claims.json/md/png; "
+                     "finished runs are kept in OUT/runs/, so the same command resumes")
+    clm.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    clm.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786")
+    clm.add_argument("--smoke", action="store_true",
+                     help="the reduced grid (3 seeds, 1 epoch, 1,000 Fashion-MNIST samples)")
+    clm.add_argument("--seeds", type=int, default=None,
+                     help="seeds per claim (default: each claim's own count)")
+    clm.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def _claims(args) -> int:
+    from .experiments.claims import plan, run_claims
+
+    p = plan(smoke=args.smoke, seeds=args.seeds)
+    where = f"scheduler={args.scheduler}" if args.scheduler else f"jobs={args.jobs}"
+    print(f"bnncore claims: {len(p.claims)} claims, {len(p.specs)} runs "
+          f"({'smoke' if args.smoke else 'full'} grid), {where}, records in "
+          f"{args.out}/runs/", flush=True)
+    run_claims(args.out, smoke=args.smoke, seeds=args.seeds, jobs=args.jobs,
+               scheduler=args.scheduler, progress=not args.no_progress)
+    with open(f"{args.out}/claims.md") as fh:
+        print(fh.read())
+    for kind in ("md", "json", "png"):
+        print(f"wrote {kind}: {args.out}/claims.{kind}")
+    return 0
 
 
 def _compare(args) -> int:
@@ -128,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _compare(args) if args.command == "compare" else _train(args)
+        commands = {"compare": _compare, "claims": _claims, "train": _train}
+        return commands[args.command](args)
     except (ValueError, TypeError) as exc:
         print(f"bnncore: error: {exc}", file=sys.stderr)
         return 2
