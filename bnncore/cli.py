@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         print(f"bnncore: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        out = getattr(args, "out", None)
+        kept = (f"; finished runs are kept in {out}/runs/: run the same command again to "
+                f"resume" if out and args.command != "train" else "")
+        print(f"bnncore: interrupted{kept}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -57,9 +57,10 @@ def dask(fn: Callable, specs: Sequence, scheduler: str) -> Iterator[tuple[int, o
     distributed = import_distributed()
     client = distributed.Client(scheduler, set_as_default=False, timeout="30s")
     try:
-        futures = client.map(fn, list(specs), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        for future in distributed.as_completed(futures):
-            yield index[future.key], future.result()
+        with client.as_current():
+            futures = client.map(fn, list(specs), pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            for future in distributed.as_completed(futures):
+                yield index[future.key], future.result()
     finally:
         client.close()

@@ -85,7 +85,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(_PCPP, "BNN++ > STE", "pcpp", "fashion-mnist", "mlp",
           Arm("BNN++", "bnn++"), _ste(), seeds=8),
     Claim(_PCPP, "BNN++ >= BNN", "pcpp", "fashion-mnist", "small-cnn",
-          Arm("BNN++", "bnn++"), Arm("BNN", "bnn"), seeds=5),
+          Arm("BNN++", "bnn++"), Arm("BNN", "bnn"), seeds=4),
     Claim("GFT", "GFT accuracy within 1 point of STE", "gft", "digits", "mlp",
           Arm("GFT", "gft"), Arm("STE", "gft-ste"), margin=1.0, seeds=20),
     Claim("GFT", "GFT flips fewer weights than STE", "gft", "digits", "mlp",

@@ -83,10 +83,10 @@ PROTOCOLS: dict[str, Protocol] = {
         name="pcpp", source="PC++/BNN++ (ProxQuant and BNN+ lineage): Adam, cosine schedule",
         training={"optimizer": "adam", "lr": 1e-2, "schedule": "cosine"},
         epochs={"digits": 30, "teacher-student": 30, "fashion-mnist": 10,
-                "fashion-mnist/small-cnn": 3},
+                "fashion-mnist/small-cnn": 2},
         batch_size={"digits": 32, "teacher-student": 32, "fashion-mnist": 128},
         departures=("Hundreds of epochs of ResNets/ViTs on CIFAR/ImageNet become 30 epochs "
-                    "of an MLP on digits, 10 on Fashion-MNIST (3 for the CNN): the budget of "
+                    "of an MLP on digits, 10 on Fashion-MNIST (2 for the CNN): the budget of "
                     "2 cores. The rate (1e-2) and batch (32 on small data) are chosen so that "
                     "latent weights leave [-1, 1], the regime where STE, clipped STE and "
                     "BNN differ; no weight decay.")),
