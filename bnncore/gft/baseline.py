@@ -12,8 +12,9 @@ trained with ``bnncore.fit`` and Adam:
 
 :class:`bnncore.flips.FlipCounter` counts, after every optimizer step, how many binary
 weights ``sign(w~)`` changed: the STE's *visible* updates, comparable to GFT's bit flips
-(the same counter counts those). Every step also writes every latent float
-(``FlipCounter.writes``).
+(the same counter counts those). A step also writes nearly every latent float:
+``FlipCounter.writes`` counts the latent values a step changed (at most
+``n_weights * steps``; a weight whose Adam update rounds to nothing is not counted).
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def run_ste(train, test, sizes: Sequence[int], *, epochs: int = 30, batch_size: 
     -------
     dict
         ``model``, ``history``, ``test_accuracy``, ``sign_flips`` (visible updates),
-        ``latent_writes`` (``n_weights * steps`` float updates), ``steps``.
+        ``latent_writes`` (latent values changed, summed over steps; at most
+        ``n_weights * steps``), ``steps``.
     """
     model = ste_mlp(sizes, rng=seed)
     counter = FlipCounter()

@@ -141,7 +141,8 @@ def e3_updates(seed: int = 0, epochs: int = 30, *, gft: dict | None = None) -> d
     -------
     dict
         ``gft_flips`` (= ``gft_writes``), ``ste_sign_flips`` (visible flips),
-        ``ste_latent_writes`` (``n_weights * steps``), ``write_ratio``
+        ``ste_latent_writes`` (latent values changed, summed over steps: at most
+        ``n_weights * steps``), ``write_ratio``
         (``gft_writes / ste_latent_writes``), ``visible_flip_ratio``
         (``gft_flips / ste_sign_flips``), both test accuracies and ``accuracy_gap``
         (STE minus GFT).
