@@ -46,10 +46,12 @@ DEFAULT_ROWS = tuple(r for r, _ in ABLATION_ROWS if r != "fsg-code")
 CORE_ROWS = ("ste-adam", "fast-only", "slow-only", "fsg", "fsg-no-lre", "fsg-l1", "fsg-l3")
 
 
-def digits_task_model(seed: int = 0, dtype=np.float32) -> Sequential:
+def digits_task_model(seed: int = 0, dtype=np.float32, hidden: int = 32) -> Sequential:
     """The reference task model (docs/fsg.md, "Ablation on digits"), Glorot-uniform latents.
 
-    The latents are drawn from ``default_rng(seed)``, layer by layer.
+    Binary MLP ``64-hidden-10`` with BatchNorm (``74 * hidden`` binary weights; the
+    reference is ``hidden = 32``). The latents are drawn from ``default_rng(seed)``, layer
+    by layer.
 
     Reconstructed (a CPU-sized stand-in for the paper's ResNets, trained from scratch
     instead of from a full-precision checkpoint).
@@ -61,13 +63,14 @@ def digits_task_model(seed: int = 0, dtype=np.float32) -> Sequential:
     [(32, 64), (10, 32)]
     """
     g = np.random.default_rng(check_int(seed, "seed", minimum=0))
-    layers = [BinaryDense(64, 32, bias=False, weight_quantizer="ste", rng=0),
-              BinaryDense(32, 10, bias=False, weight_quantizer="ste", rng=0)]
+    hidden = check_int(hidden, "hidden", minimum=1)
+    layers = [BinaryDense(64, hidden, bias=False, weight_quantizer="ste", rng=0),
+              BinaryDense(hidden, 10, bias=False, weight_quantizer="ste", rng=0)]
     for layer in layers:
         out_f, in_f = layer.weight.shape
         bound = np.sqrt(6.0 / (in_f + out_f))
         layer.weight.data[...] = g.uniform(-bound, bound, size=(out_f, in_f))
-    model = Sequential(layers[0], BatchNorm1d(32), ReLU(), layers[1], BatchNorm1d(10))
+    model = Sequential(layers[0], BatchNorm1d(hidden), ReLU(), layers[1], BatchNorm1d(10))
     return model.astype(dtype)
 
 
