@@ -15,7 +15,9 @@ import numpy as np
 from .._validation import check_int, check_rng
 from ..params import Parameter
 from .component import Component, float_dtype, uniform
+from .fastpath import rows_backward, rows_forward
 from .mamba import MambaBlock
+from .scan import resolve_backend
 
 __all__ = ["ACTIVATIONS", "LAYOUTS", "ElementwiseMLP", "SlowNet"]
 
@@ -195,9 +197,15 @@ class SlowNet(Component):
         Draws the block (its order), then the LRE table.
     dtype : float32 or float64
     backend : {"auto", "numba", "numpy"}
+        With Numba, the per_weight layout runs on the fused kernels of
+        ``bnncore.fsg.fused`` (``fused = True``: the whole block in one pass over the rows,
+        only the output at ``T-1``, no ``Bsz*T*E*N`` state in memory; docs/fsg.md, "Cost of
+        an FSG step"); ``"numpy"``, and the flat layout, call ``MambaBlock.forward`` /
+        ``backward``. Both give the same values up to rounding.
     max_scan_elements : int
         Refuse (``ValueError``) a block call whose state ``Bsz*T*E*N`` would exceed this
-        (reconstructed: the flat layout on large layers would allocate gigabytes silently).
+        (reconstructed: the flat layout on large layers would allocate gigabytes silently;
+        the fused path holds no such state and is not limited).
     name : str
 
     Examples
@@ -227,6 +235,8 @@ class SlowNet(Component):
         g = check_rng(rng)
         self.block = MambaBlock(1, d_state, d_conv, expand, rng=g, dtype=self.dtype,
                                 backend=backend, name=name)
+        #: per_weight on the fused kernels (``bnncore.fsg.fused``) unless backend="numpy"
+        self.fused = layout == "per_weight" and resolve_backend(backend) == "numba"
         self.use_lre = bool(lre)
         self.lre = (Parameter(g.standard_normal((self.L, 1)).astype(self.dtype), f"{name}.lre")
                     if self.use_lre else None)
@@ -283,13 +293,14 @@ class SlowNet(Component):
                     s[rows, 0, 0] = self.lre.data[ell, 0]
                 s[rows, t0:, 0] = h.T
                 off += sizes[ell]
-            self._guard(s.shape[0], T)
-            out, bc = self.block.forward(s, return_cache=True)
-            S, off = [], 0
-            for n in sizes:
-                S.append(out[off:off + n, T - 1, 0].copy())
-                off += n
-            caches = [bc]
+            if self.fused:                   # only out[:, T-1], no (Bsz, T, E, N) state
+                last = rows_forward(self.block, s[..., 0])
+                caches = [{"fused": True, "s": s[..., 0], "out_shape": s.shape}]
+            else:
+                self._guard(s.shape[0], T)
+                out, bc = self.block.forward(s, return_cache=True)
+                last, caches = out[:, T - 1, 0], [bc]
+            S = np.split(last.copy(), np.cumsum(sizes)[:-1])
         else:                                # one long sequence per tensor
             S, caches = [], []
             for h in hist:
@@ -330,13 +341,13 @@ class SlowNet(Component):
         dhist = []
         if self.layout == "per_weight":
             bc = cache["blocks"][0]
-            bsz, T, _ = bc["out_shape"]
-            dout = np.zeros((bsz, T, 1), self.dtype)
-            off = 0
-            for ell, n in enumerate(sizes):
-                dout[off:off + n, T - 1, 0] = dS[ell]
-                off += n
-            ds = self.block.backward(dout, bc)
+            if bc.get("fused"):
+                ds = rows_backward(self.block, bc["s"], np.concatenate(dS))[..., None]
+            else:
+                bsz, T, _ = bc["out_shape"]
+                dout = np.zeros((bsz, T, 1), self.dtype)
+                dout[:, T - 1, 0] = np.concatenate(dS)
+                ds = self.block.backward(dout, bc)
             off = 0
             for ell, n in enumerate(sizes):
                 if t0:
