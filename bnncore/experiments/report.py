@@ -84,6 +84,25 @@ def _notes(rows: Sequence[dict]) -> list[str]:
     return notes
 
 
+def _identical_arms(rows: Sequence[dict]) -> list[str]:
+    """Notes for B arms that gave the same values, seed by seed, against one A arm."""
+    groups: dict[tuple, dict[str, tuple]] = {}
+    for r in rows:
+        key = (r["protocol"], r["dataset"], r["model"], r["metric"], r["a"])
+        groups.setdefault(key, {})[r["b"]] = (r["n"], tuple(r["values_b"]))
+    notes = []
+    for (prot, data, model, metric, _), arms in groups.items():
+        by_values: dict[tuple, list[str]] = {}
+        for label, values in arms.items():
+            by_values.setdefault(values, []).append(label)
+        for (n, _), labels in by_values.items():
+            if len(labels) > 1:
+                notes.append(f"- {', '.join(labels)} gave identical {metric} in each of the "
+                             f"{n} seeds ({prot} protocol, {data}/{model}): their rows "
+                             f"compare A with the same numbers.")
+    return notes
+
+
 def write_claims(out: str, rows: Sequence[dict], plan, results, seconds: float) -> dict:
     """Write ``claims.json``, ``claims.md`` and ``claims.png`` under ``out``."""
     os.makedirs(out, exist_ok=True)
@@ -96,6 +115,9 @@ def write_claims(out: str, rows: Sequence[dict], plan, results, seconds: float) 
               f"{__version__}, {platform.machine()}, {time.strftime('%Y-%m-%d')}).\n")
     body = [header, format_claims_table(rows), "", RULE, "",
             f"Power and seeds (MDE at two-sided α = 0.05, power {POWER:g}):", *_notes(rows)]
+    same = _identical_arms(rows)
+    if same:
+        body += ["", "Arms that coincide:", *same]
     paths = {k: os.path.join(out, f"claims.{k}") for k in ("json", "md", "png")}
     with open(paths["md"], "w") as fh:
         fh.write("\n".join(body) + "\n")

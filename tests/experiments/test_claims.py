@@ -57,6 +57,20 @@ def test_the_plan_shares_runs_between_claims():
     assert {c.paper for c in CLAIMS} == {"PC++ (BNN++)", "GFT", "OvSW", "FSG"}
 
 
+def test_arms_with_identical_values_are_named_in_a_note():
+    from bnncore.experiments.report import _identical_arms
+
+    a = Arm("A", "bnn++")
+    claims = [Claim("P", f"A > {b}", "pcpp", "digits", "mlp", a, Arm(b, m), seeds=4)
+              for b, m in (("B", "bnn"), ("C", "ste"), ("D", "clipped_ste"))]
+    p = plan(claims)
+    acc = {"bnn++": 0.9, "bnn": 0.8, "ste": 0.8, "clipped_ste": 0.7}
+    rows = evaluate(p, [_result(s, acc[s.method] + s.seed / 100) for s in p.specs])
+    notes = _identical_arms(rows)
+    assert len(notes) == 1 and "B, C gave identical test_accuracy" in notes[0]
+    assert "4 seeds" in notes[0] and "D" not in notes[0]
+
+
 @pytest.mark.slow
 def test_smoke_grid_writes_table_plot_and_json(tmp_path, capsys):
     assert main(["claims", "--smoke", "--out", str(tmp_path), "--no-progress"]) == 0
