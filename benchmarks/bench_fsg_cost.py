@@ -1,12 +1,16 @@
 """The cost of an FSG step relative to an STE step, vs binary weights and history length.
 
 docs/fsg.md, "Cost of an FSG step". The task model is the digits model of the FSG ablation
-with hidden width ``h`` (binary MLP 64-h-10 with BatchNorm, ``74*h`` binary weights); one
+with hidden width ``h`` (binary MLP 64-h-10 with BatchNorm, ``74*h`` binary weights). One
 iteration of ``FSGTrainer(method="fsg")`` is timed against one iteration of the plain STE
 (``method="ste"``) on the same model and batch (32 rows), in the same process, best of 5
-rounds each. Memory is the peak resident memory a method's iterations add to the process
-(``getrusage``), measured in a fresh process per configuration after the Numba kernels are
-loaded, so that compilation and the disk cache do not count.
+rounds each, after the history is full. ``fsg-block`` is the same FSG iteration with the
+slow-net on the ``MambaBlock`` path (``slow_net.fused = False``: NumPy glue around the Numba
+scan, the ``(Bsz, T, E, N)`` state held for the backward) instead of the fused kernels.
+
+Memory is the peak resident memory one method's iterations add to a fresh process
+(``getrusage``), after the Numba kernels are loaded, so that compilation and the disk
+cache do not count: a coarse measure (allocator pages), reported in MB.
 
 Two sweeps: ``h`` with the default history length ``l = 5``, and ``l`` at ``h = 32`` (the
 ablation's model, 2,368 binary weights). Prints a Markdown table, saves the raw numbers to
@@ -14,7 +18,7 @@ ablation's model, 2,368 binary weights). Prints a Markdown table, saves the raw 
 
 Usage::
 
-    python benchmarks/bench_fsg_cost.py                   # both sweeps (about 3 minutes)
+    python benchmarks/bench_fsg_cost.py                   # both sweeps (about 2 minutes)
     python benchmarks/bench_fsg_cost.py --hidden 8 32 --history 5
 """
 
@@ -44,8 +48,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="Numba threads (2)")
     p.add_argument("--out", default="results/fsg/cost.json", help="raw numbers (JSON)")
     p.add_argument("--plot", default="docs/figures/fsg_cost.png", help="log-log plot")
-    p.add_argument("--one", nargs=2, type=int, metavar=("H", "L"), help=argparse.SUPPRESS)
+    p.add_argument("--time", nargs=2, type=int, help=argparse.SUPPRESS)
+    p.add_argument("--memory", nargs=3, help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+METHODS = ("ste", "fsg", "fsg-block")
 
 
 def _trainer(method: str, hidden: int, history: int):
@@ -54,9 +62,11 @@ def _trainer(method: str, hidden: int, history: int):
     from bnncore.losses import SoftmaxCrossEntropy
 
     trainer = FSGTrainer(digits_task_model(0, hidden=hidden), SoftmaxCrossEntropy(),
-                         method=method,
+                         method="ste" if method == "ste" else "fsg",
                          history_length=history, lr=1e-2)
     trainer.build(seed=0)
+    if method == "fsg-block":
+        trainer.slow_net.fused = False
     return trainer
 
 
@@ -74,9 +84,16 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _seconds_per_step(trainer, xb, yb) -> float:
-    """Best of 5 rounds; a round is at least 0.2 s (and at least one step)."""
-    for _ in range(2):                                  # the HGS fills, the kernels load
+def _warm(method, history, xb, yb):
+    """Build, fill the history and run a few steps: every kernel is loaded afterwards."""
+    trainer = _trainer(method, 4, history)
+    for _ in range(history + 2):
+        trainer.train_step(xb, yb)
+
+
+def _seconds_per_step(trainer, xb, yb, history: int) -> float:
+    """Best of 5 rounds (each at least 0.2 s and one step), once the history is full."""
+    for _ in range(history + 2):
         trainer.train_step(xb, yb)
     best = np.inf
     for _ in range(5):
@@ -88,46 +105,65 @@ def _seconds_per_step(trainer, xb, yb) -> float:
     return best
 
 
-def measure_one(hidden: int, history: int) -> dict:
-    """Both methods on one configuration, in this process (a fresh one: see ``main``)."""
+def measure_time(hidden: int, history: int) -> dict:
+    """Seconds per step of every method, in this process."""
     xb, yb = _batch()
-    warm = _trainer("fsg", 4, history)                  # loads every kernel on a tiny model
-    for _ in range(3):
-        warm.train_step(xb, yb)
-    del warm
+    for method in METHODS:
+        _warm(method, history, xb, yb)
+    return {f"{m}_seconds": _seconds_per_step(_trainer(m, hidden, history), xb, yb, history)
+            for m in METHODS}
+
+
+def measure_memory(hidden: int, history: int, method: str) -> float:
+    """Peak MB that ``history + 4`` steps of ``method`` add to this (fresh) process."""
+    xb, yb = _batch()
+    _warm(method, history, xb, yb)
     base = _rss_mb()
-    row = {"hidden": hidden, "history": history, "binary_weights": 74 * hidden}
-    for method in ("ste", "fsg"):                       # ste first: its peak is the smaller
-        trainer = _trainer(method, hidden, history)
-        row[f"{method}_seconds"] = _seconds_per_step(trainer, xb, yb)
-        row[f"{method}_mb"] = max(_peak_mb() - base, 0.0)
-        del trainer
-    row["time_ratio"] = row["fsg_seconds"] / row["ste_seconds"]
-    row["memory_ratio"] = row["fsg_mb"] / max(row["ste_mb"], 1.0)
-    return row
+    trainer = _trainer(method, hidden, history)
+    for _ in range(history + 4):
+        trainer.train_step(xb, yb)
+    return max(_peak_mb() - base, 0.0)
+
+
+def _child(env, *args) -> dict | float:
+    proc = subprocess.run([sys.executable, __file__, *map(str, args)], capture_output=True,
+                          text=True, env=env, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def plot(rows: list[dict], default_history: int, default_hidden: int, path: str) -> None:
+    """Time ratios (top) and peak memory added (bottom), against weights and history."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex="col")
     sweeps = (("binary_weights", [r for r in rows if r["history"] == default_history],
                f"binary weights (history length l = {default_history})"),
               ("history", [r for r in rows if r["hidden"] == default_hidden],
                f"history length l ({74 * default_hidden:,} binary weights)"))
-    for ax, (key, sel, label) in zip(axes, sweeps):
+    floor = 0.1
+    for col, (key, sel, label) in enumerate(sweeps):
         sel = sorted(sel, key=lambda r: r[key])
         x = [r[key] for r in sel]
-        ax.loglog(x, [r["time_ratio"] for r in sel], "o-", label="time, FSG / STE step")
-        ax.loglog(x, [r["fsg_mb"] / max(r["ste_mb"], 1.0) for r in sel], "s--",
-                  label="peak memory added, FSG / STE (STE floored at 1 MB)")
-        ax.axhline(5, color="grey", lw=0.8, ls=":", label="5x")
-        ax.set_xlabel(label)
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("ratio (log)")
-    axes[0].legend(fontsize=8)
+        top, bottom = axes[0, col], axes[1, col]
+        top.loglog(x, [r["time_ratio"] for r in sel], "o-", color="C0",
+                   label="FSG, fused slow-net")
+        top.loglog(x, [r["block_ratio"] for r in sel], "s--", color="C1",
+                   label="FSG, MambaBlock path")
+        top.axhline(5, color="red", lw=0.8, ls=":", label="5x")
+        for name, mark, color, text in (("fsg", "o-", "C0", "FSG, fused slow-net"),
+                                        ("fsg-block", "s--", "C1", "FSG, MambaBlock path"),
+                                        ("ste", "^:", "C2", "STE")):
+            bottom.loglog(x, [max(r[f"{name}_mb"], floor) for r in sel], mark, color=color,
+                          label=text)
+        bottom.set_xlabel(label)
+        for ax in (top, bottom):
+            ax.grid(True, which="both", alpha=0.3)
+    axes[0, 0].set_ylabel("time of a step / STE step")
+    axes[1, 0].set_ylabel(f"peak MB added (< {floor} shown as {floor})")
+    axes[0, 0].legend(fontsize=8)
+    axes[1, 0].legend(fontsize=8)
     fig.suptitle("Cost of an FSG step relative to an STE step (same process, batch 32)")
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -136,8 +172,12 @@ def plot(rows: list[dict], default_history: int, default_hidden: int, path: str)
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if args.one:
-        print(json.dumps(measure_one(*args.one)))
+    if args.time:
+        print(json.dumps(measure_time(*args.time)))
+        return
+    if args.memory:
+        print(json.dumps(measure_memory(int(args.memory[0]), int(args.memory[1]),
+                                        args.memory[2])))
         return
     default_hidden, default_history = 32, 5
     configs = [(h, default_history) for h in args.hidden]
@@ -147,19 +187,23 @@ def main(argv=None) -> None:
     print(f"# bench_fsg_cost  {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Numba threads {args.threads}, BLAS threads 1, "
           f"batch {BATCH}")
-    print("| h | binary weights | l | STE step (ms) | FSG step (ms) | time FSG/STE "
-          "| STE peak (MB) | FSG peak (MB) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| h | binary weights | l | STE step (ms) | FSG step (ms) | FSG / STE "
+          "| FSG, block path (ms) | block / STE | peak MB: STE, FSG, FSG block |")
+    print("|---|---|---|---|---|---|---|---|---|")
     rows = []
     for hidden, history in configs:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(hidden), str(history)],
-                              capture_output=True, text=True, env=env, check=True)
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row = {"hidden": hidden, "history": history, "binary_weights": 74 * hidden}
+        row.update(_child(env, "--time", hidden, history))
+        for m in METHODS:
+            row[f"{m}_mb"] = _child(env, "--memory", hidden, history, m)
+        row["time_ratio"] = row["fsg_seconds"] / row["ste_seconds"]
+        row["block_ratio"] = row["fsg-block_seconds"] / row["ste_seconds"]
         rows.append(row)
         print(f"| {hidden} | {row['binary_weights']:,} | {history} "
               f"| {1e3 * row['ste_seconds']:.2f} | {1e3 * row['fsg_seconds']:.1f} "
-              f"| {row['time_ratio']:.0f}x | {row['ste_mb']:.1f} | {row['fsg_mb']:.1f} |",
-              flush=True)
+              f"| {row['time_ratio']:.0f}x | {1e3 * row['fsg-block_seconds']:.1f} "
+              f"| {row['block_ratio']:.0f}x | {row['ste_mb']:.1f}, {row['fsg_mb']:.1f}, "
+              f"{row['fsg-block_mb']:.1f} |", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(rows, indent=1))
     plot(rows, default_history, default_hidden, args.plot)
