@@ -78,9 +78,13 @@ def _notes(rows: Sequence[dict]) -> list[str]:
         extra = ""
         if r["unit"] == "log10":
             extra = f"; ratio A/B = {10 ** r['effect']:.3g}"
+        boot = ""
+        if "bootstrap_low" in r:
+            boot = (f"; BCa bootstrap 95% CI [{_num(r['bootstrap_low'], r['unit'])}, "
+                    f"{_num(r['bootstrap_high'], r['unit'])}]")
         notes.append(f"- {r['paper']}, {r['claim']} ({r['dataset']}/{r['model']}): "
                      f"sd(d) = {r['sd']:.3g} {r['unit']}, MDE at n = {r['n']}: "
-                     f"{r['mde']:.3g} {r['unit']}; {seeds}{extra}.")
+                     f"{r['mde']:.3g} {r['unit']}; {seeds}{extra}{boot}.")
     return notes
 
 

@@ -34,7 +34,9 @@ def _planted(shift, n=10, seed=0, margin=None):
 
 
 def test_planted_effects_get_the_verdict_of_the_rule():
-    assert _planted(+1.0)["verdict"] == "reproduced"
+    row = _planted(+1.0)
+    assert row["verdict"] == "reproduced"
+    assert row["bootstrap_low"] < row["effect"] < row["bootstrap_high"]   # reported beside
     assert _planted(-1.0)["verdict"] == "contradicted"
     row = _planted(0.0, seed=3)
     assert row["ci_low"] < 0 < row["ci_high"] and row["verdict"] == "inconclusive"
