@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .grid import run_grid
+from .grid import finished, run_grid
 from .protocols import protocol
 from .spec import RunResult, RunSpec
 from .stats import bootstrap_interval, holm, seeds_for_mde, summarize_pair, verdict
@@ -220,8 +220,9 @@ def run_claims(out: str, *, smoke: bool = False, seeds: int | None = None, jobs:
     from .report import write_claims
 
     p = plan(claims, smoke=smoke, seeds=seeds)
+    stored = len(finished(p.specs, out))
     start = time.perf_counter()
     results = run_grid(p.specs, out, jobs=jobs, scheduler=scheduler, progress=progress)
     rows = evaluate(p, results)
-    write_claims(out, rows, p, results, seconds=time.perf_counter() - start)
+    write_claims(out, rows, p, results, seconds=time.perf_counter() - start, stored=stored)
     return rows
