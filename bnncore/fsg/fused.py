@@ -298,7 +298,7 @@ def n_lane_params(E: int, K: int, R: int, N: int) -> int:
     Examples
     --------
     >>> n_lane_params(2, 2, 1, 3)
-    40
+    38
     """
     return 2 * E + E * K + E + (R + 2 * N) * E + E * R + E + N * E + E + E
 
