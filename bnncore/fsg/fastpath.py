@@ -79,11 +79,11 @@ def rows_backward(block, s: np.ndarray, dS: np.ndarray) -> np.ndarray:
     args, c, fast, A = _block_args(block)
     s = np.ascontiguousarray(s)
     E, N, K, R = block.d_inner, block.d_state, block.d_conv, block.dt_rank
-    grad = np.empty(fused.n_lane_params(E, K, R, N), block.dtype)
+    sizes = fused.lane_sizes(E, K, R, N)
+    grad = np.empty(sum(sizes), block.dtype)
     ds = np.empty_like(s)
     fused.slow_backward(s, np.ascontiguousarray(dS, dtype=block.dtype), *args, c, fast, ds,
                         grad)
-    sizes = (2 * E, E * K, E, (R + 2 * N) * E, E * R, E, N * E, E, E)
     gWi, gwc, gbc, gWx, gWdt, gbdt, gAT, gD, gWo = np.split(grad, np.cumsum(sizes)[:-1])
     block.W_in.grad[:, 0] += gWi
     block.w_conv.grad += gwc.reshape(E, K)

@@ -21,6 +21,10 @@ rounded value on ``[-87.3, 88.7]``, 0 below) that the compiler vectorizes, and `
 in ``softplus`` a Cephes ``log``; float64 uses ``np.exp`` and ``np.log1p``. Nothing
 compiles at import: the functions carry no eager signatures and are compiled for the dtype
 of their first call (cached on disk, ``cache=True``).
+
+The kernels and their inlined helpers stay in this one file: Numba's disk cache is
+invalidated by changes to the file of the cached function, not to other files it calls,
+so a helper moved elsewhere could leave stale compiled kernels behind after an edit.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["CHUNK", "NSLOT", "n_lane_params", "slow_backward", "slow_forward"]
+__all__ = ["CHUNK", "NSLOT", "lane_sizes", "n_lane_params", "slow_backward",
+           "slow_forward"]
 
 #: Rows per chunk (fixed: the reduction order must not depend on the thread count).
 CHUNK = 64
@@ -125,6 +130,16 @@ def _softplus(a, ar, out, orow, nrows, tmp, ib, fb, c, fast):  # pragma: no cove
             out[orow + i, r] = m + l1p
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _dims(s, wc, Wdt, AT):  # pragma: no cover - compiled
+    """``(bsz, T, E, K, R, N, P, N*E)`` of a call (``P = R + 2N`` rows of ``W_x``)."""
+    bsz, T = s.shape
+    E, K = wc.shape
+    R = Wdt.shape[1]
+    N = AT.shape[0]
+    return bsz, T, E, K, R, N, R + 2 * N, N * E
+
+
 @njit(cache=True, nogil=True)
 def _buffers(T, E, N, P, dtype):  # pragma: no cover - compiled
     """Per-slot forward scratch, ``CHUNK`` rows in the last axis."""
@@ -149,12 +164,7 @@ def _chunk_forward(s, b0, Wi, wc, bc, Wx, Wdt, bdt, AT, D, Wo, c, fast, out, buf
     """
     S, xs, xc, sg, u, xd, aa, dl, ab, h, y, z, sz, t1, ib = bufs
     C = CHUNK
-    bsz, T = s.shape
-    E, K = wc.shape
-    R = Wdt.shape[1]
-    N = AT.shape[0]
-    P = R + 2 * N
-    NE = N * E
+    bsz, T, E, K, R, N, P, NE = _dims(s, wc, Wdt, AT)
     nb = min(C, bsz - b0)
     zero = c[2]
     for tau in range(T):
@@ -289,18 +299,30 @@ def slow_forward(s, Wi, wc, bc, Wx, Wdt, bdt, AT, D, Wo, c, fast, out):
                 out[b0 + r] = o[r]
 
 
+def lane_sizes(E: int, K: int, R: int, N: int) -> tuple[int, ...]:
+    """Lengths of the parameter blocks of the gradient vector, in order.
+
+    ``W_in[:, 0]`` (2E), ``w_conv`` (E*K), ``b_conv`` (E), ``W_x`` ((R+2N)*E), ``W_dt``
+    (E*R), ``b_dt`` (E), ``A.T`` (N*E, w.r.t. ``A``), ``D`` (E), ``W_out[0]`` (E); the lane
+    offsets of ``_chunk_backward`` are their running sums.
+
+    Examples
+    --------
+    >>> lane_sizes(2, 2, 1, 3)
+    (4, 4, 2, 14, 2, 2, 6, 2, 2)
+    """
+    return (2 * E, E * K, E, (R + 2 * N) * E, E * R, E, N * E, E, E)
+
+
 def n_lane_params(E: int, K: int, R: int, N: int) -> int:
     """Number of parameter values of a ``d_model = 1`` block (the gradient vector length).
-
-    Order: ``W_in[:, 0]`` (2E), ``w_conv`` (E*K), ``b_conv`` (E), ``W_x`` ((R+2N)*E),
-    ``W_dt`` (E*R), ``b_dt`` (E), ``A.T`` (N*E, w.r.t. ``A``), ``D`` (E), ``W_out[0]`` (E).
 
     Examples
     --------
     >>> n_lane_params(2, 2, 1, 3)
     38
     """
-    return 2 * E + E * K + E + (R + 2 * N) * E + E * R + E + N * E + E + E
+    return sum(lane_sizes(E, K, R, N))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -314,14 +336,9 @@ def _chunk_backward(s, dS, b0, Wi, wc, Wx, Wdt, AT, D, Wo, c, fast, ds, bufs, fb
     S, xs, xc, sg, u, xd, aa, dl, ab, h, y, z, sz, t1, ib = bufs
     g, dy, dz, lam, du, ddl, dxd, dx, sa, acc, dsr = bb
     C = CHUNK
-    bsz, T = s.shape
-    E, K = wc.shape
-    R = Wdt.shape[1]
-    N = AT.shape[0]
-    P = R + 2 * N
-    NE = N * E
+    bsz, T, E, K, R, N, P, NE = _dims(s, wc, Wdt, AT)
     nb = min(C, bsz - b0)
-    oWi = 0                                     # lane rows: see n_lane_params
+    oWi = 0                                     # lane rows: see lane_sizes
     owc = 2 * E
     obc = owc + E * K
     oWx = obc + E
@@ -467,7 +484,7 @@ def slow_backward(s, dS, Wi, wc, bc, Wx, Wdt, bdt, AT, D, Wo, c, fast, ds, grad)
     """Gradients of ``sum_b dS[b] * block(s[b])[T-1]``: ``ds`` ``(Bsz, T)`` and ``grad``.
 
     ``grad`` (length ``n_lane_params(E, K, R, N)``) receives the parameter gradients in the
-    order of ``n_lane_params`` (``A`` rather than ``A_log``), summed over rows (overwritten).
+    order of ``lane_sizes`` (``A`` rather than ``A_log``), summed over rows (overwritten).
     The other arguments are those of ``slow_forward``.
 
     Examples
@@ -482,13 +499,9 @@ def slow_backward(s, dS, Wi, wc, bc, Wx, Wdt, bdt, AT, D, Wo, c, fast, ds, grad)
     >>> float(abs(ds).max()), float(abs(grad).max())
     (0.0, 0.0)
     """
-    bsz, T = s.shape
-    E, K = wc.shape
-    R = Wdt.shape[1]
-    N = AT.shape[0]
-    P = Wx.shape[0]
+    bsz, T, E, K, R, N, P, NE = _dims(s, wc, Wdt, AT)
     C = CHUNK
-    NL = 2 * E + E * K + E + P * E + E * R + E + N * E + E + E
+    NL = grad.shape[0]                        # n_lane_params(E, K, R, N)
     nch = (bsz + C - 1) // C
     lanes = np.zeros((NSLOT, NL, C), s.dtype)
     for w in prange(NSLOT):
