@@ -1,20 +1,21 @@
-"""Exact training of a binary perceptron: SAT solve time versus n, brute force, encodings.
+"""Exact training of a binary perceptron: how far each back end reaches, below and near capacity.
 
-Random ±1 data with random labels at ``alpha = m/n = 0.6`` (below capacity, so most
-instances are SAT and the solver must *find* weights). For each ``n`` in 20, 40, 60, ...
-the median solve time over ``--seeds`` instances is measured with ``theory.sat.solve``
-and ``--solver`` (default ``theory.sat.DEFAULT_SOLVER``; a time-out counts as
-``>= --time-limit``); the sweep stops once the median reaches the
-limit. Brute force runs on the same instances up to ``--brute-max-n`` for comparison.
-Then the cardinality encodings (seqcounter, totalizer, kmtotalizer) and solvers
-(cadical195, glucose4) are compared at ``--compare-n``.
+Random ±1 data with random labels (5 seeds per cell). For each back end of
+``theory.sat.solve`` and each load (``alpha = 0.6``: far below the capacity 0.833, almost
+every instance SAT; ``alpha = 0.8``: near it, SAT and UNSAT mixed) the median solve time is
+measured along a ladder of ``n`` (an undecided instance counts as ``>= --time-limit``); a
+back end's sweep stops once its median reaches the limit. Back ends: ``anneal`` (incomplete:
+it cannot decide an UNSAT instance), ``cpsat`` (OR-Tools), ``auto`` (the portfolio) and
+CDCL configurations (python-sat solver x cardinality encoding).
 
-Every "sat" answer is verified by ``theory.sat.verify`` inside ``solve``. Times are wall
-clock on this machine; read the ratios, not the absolute numbers.
+Printed: one table per (alpha, back end), the largest ``n`` with median < limit per back
+end, and the same-run speed-up of the portfolio over the best single PySAT configuration
+at the largest ``n`` both decide (ratio of median times). Brute force is the reference at
+small ``n``. Every "sat" is verified inside ``solve``; every "unsat" comes from a complete
+back end.
 
-Run: ``python benchmarks/bench_sat.py`` (about 10-15 minutes), or ``--quick`` (about a
-minute). Options: ``--max-n``, ``--time-limit``, ``--seeds``, ``--solver``,
-``--encoding``, ``--compare-n``, ``--compare-time-limit``, ``--brute-max-n``.
+Run: ``python benchmarks/bench_sat.py`` (about an hour), or ``--quick`` (a few minutes).
+Times are wall clock on a shared machine: read the ratios and the reach, not the digits.
 """
 
 from __future__ import annotations
@@ -26,122 +27,115 @@ import time
 from theory import sat
 from theory.sat import random_instance
 
-ENCODINGS = ("seqcounter", "totalizer", "kmtotalizer")
-SOLVERS = ("cadical195", "glucose4")
+LADDER = (20, 40, 60, 80, 100, 150, 200, 250, 300, 400, 500, 600, 800)
+CDCL = (("cadical195", "seqcounter"), ("glucose4", "totalizer"),
+        ("cadical195", "totalizer"))
 
 
-def solve_times(n: int, seeds: int, *, alpha: float, solver: str, encoding: str,
-                time_limit: float, early_stop: bool) -> list[tuple[str, float, int | None]]:
-    """(status, solve seconds, conflicts) per seed; unknown counts as the limit."""
+def run_cell(n: int, alpha: float, seeds: int, backend: tuple[str, str | None],
+             limit: float) -> list[tuple[str, float]]:
+    """(status, seconds) per seed; stops once the median is already >= the limit."""
+    solver, encoding = backend
     out = []
     for seed in range(seeds):
         X, y = random_instance(n, alpha, "random", seed=seed)
-        res = sat.solve(X, y, solver=solver, encoding=encoding, time_limit=time_limit)
-        seconds = time_limit if res.status == "unknown" else res.solve_seconds
-        out.append((res.status, seconds, res.conflicts))
-        timeouts = sum(s == "unknown" for s, _, _ in out)
-        if early_stop and timeouts > seeds // 2:     # the median is already >= the limit
+        kw = {"encoding": encoding} if encoding else {}
+        res = sat.solve(X, y, solver=solver, time_limit=limit, seed=seed, **kw)
+        out.append((res.status, limit if res.status == "unknown" else res.seconds))
+        if sum(s == "unknown" for s, _ in out) > seeds // 2:
             break
     return out
 
 
-def median_of(runs, seeds: int, time_limit: float) -> float:
-    times = [t for _, t, _ in runs] + [time_limit] * (seeds - len(runs))
-    return statistics.median(times)
+def median(runs, seeds: int, limit: float) -> float:
+    return statistics.median([t for _, t in runs] + [limit] * (seeds - len(runs)))
 
 
-def fmt_time(t: float, limit: float) -> str:
+def fmt(t: float, limit: float) -> str:
     return f">={limit:.0f} s" if t >= limit else f"{t:8.3f} s"
 
 
-def sweep(args) -> int:
-    print(f"== SAT sweep: alpha={args.alpha}, random labels, {args.seeds} seeds, "
-          f"solver={args.solver}, encoding={args.encoding}, limit {args.time_limit:g} s")
-    print(f"{'n':>4} {'m':>4} {'median':>11} {'max':>11}  statuses")
-    largest, n = 0, args.step
-    while n <= args.max_n:
-        runs = solve_times(n, args.seeds, alpha=args.alpha, solver=args.solver,
-                           encoding=args.encoding, time_limit=args.time_limit,
-                           early_stop=True)
-        med = median_of(runs, args.seeds, args.time_limit)
-        m = random_instance(n, args.alpha, "random", 0).m
-        statuses = " ".join(s for s, _, _ in runs) + " (stopped early)" * (len(runs) <
-                                                                             args.seeds)
-        print(f"{n:>4} {m:>4} {fmt_time(med, args.time_limit):>11} "
-              f"{fmt_time(max(t for _, t, _ in runs), args.time_limit):>11}  {statuses}",
-              flush=True)
+def name(backend) -> str:
+    return backend[0] if backend[1] is None else f"{backend[0]}+{backend[1]}"
+
+
+def sweep(alpha: float, backend, args) -> dict[int, float]:
+    """Median per ``n`` along the ladder; prints one row per ``n``."""
+    print(f"\n-- {name(backend)} at alpha={alpha}")
+    print(f"{'n':>5} {'m':>4} {'median':>11} {'max':>11}  statuses")
+    medians = {}
+    for n in (k for k in LADDER if k <= args.max_n):
+        runs = run_cell(n, alpha, args.seeds, backend, args.time_limit)
+        med = median(runs, args.seeds, args.time_limit)
+        medians[n] = med
+        m = random_instance(n, alpha, "random", 0).m
+        statuses = " ".join(s for s, _ in runs) + " (stopped)" * (len(runs) < args.seeds)
+        print(f"{n:>5} {m:>4} {fmt(med, args.time_limit):>11} "
+              f"{fmt(max(t for _, t in runs), args.time_limit):>11}  {statuses}", flush=True)
         if med >= args.time_limit:
             break
-        largest = n
-        n += args.step
-    return largest
+    return medians
 
 
-def brute_vs_sat(args) -> None:
-    print(f"\n== brute force vs SAT on the same instances (median over {args.seeds} seeds)")
-    print(f"{'n':>4} {'m':>4} {'brute':>11} {'sat':>11} {'brute/sat':>10} {'agree':>6}")
-    for n in range(16, args.brute_max_n + 1, 4):
-        brute_t, sat_t, agree = [], [], True
+def brute_reference(alpha: float, args) -> None:
+    print(f"\n-- brute force at alpha={alpha} (median over {args.seeds} seeds)")
+    for n in (16, 20, 24):
+        if n > args.brute_max_n:
+            break
+        times = []
         for seed in range(args.seeds):
-            X, y = random_instance(n, args.alpha, "random", seed=seed)
+            X, y = random_instance(n, alpha, "random", seed=seed)
             start = time.perf_counter()
-            b = sat.brute_force(X, y, max_n=args.brute_max_n)
-            brute_t.append(time.perf_counter() - start)
-            r = sat.solve(X, y, solver=args.solver, encoding=args.encoding,
-                          time_limit=args.time_limit)
-            sat_t.append(r.solve_seconds)
-            agree &= r.status == ("sat" if b.n_consistent else "unsat")
-        mb, ms = statistics.median(brute_t), statistics.median(sat_t)
-        print(f"{n:>4} {X.shape[0]:>4} {mb:>9.3f} s {ms:>9.3f} s {mb / ms:>10.1f} "
-              f"{str(agree):>6}", flush=True)
-
-
-def compare(args) -> None:
-    n, limit = args.compare_n, args.compare_time_limit
-    print(f"\n== encodings x solvers at n={n}, alpha={args.alpha} ({args.seeds} seeds, "
-          f"limit {limit:g} s; median solve time, time-outs count as the limit)")
-    print(f"{'encoding':<12} {'solver':<11} {'median':>11} {'max':>11} {'solved':>7} "
-          f"{'n_vars':>7} {'n_clauses':>9}")
-    for encoding in ENCODINGS:
-        for solver in SOLVERS:
-            runs = solve_times(n, args.seeds, alpha=args.alpha, solver=solver,
-                               encoding=encoding, time_limit=limit, early_stop=False)
-            X, y = random_instance(n, args.alpha, "random", seed=0)
-            enc = sat.encode_perceptron(X, y, encoding=encoding)
-            solved = sum(s != "unknown" for s, _, _ in runs)
-            print(f"{encoding:<12} {solver:<11} "
-                  f"{fmt_time(statistics.median(t for _, t, _ in runs), limit):>11} "
-                  f"{fmt_time(max(t for _, t, _ in runs), limit):>11} "
-                  f"{solved:>3}/{len(runs):<3} {enc.n_vars:>7} {len(enc.clauses):>9}",
-                  flush=True)
+            sat.brute_force(X, y, max_n=args.brute_max_n)
+            times.append(time.perf_counter() - start)
+        print(f"{n:>5} {statistics.median(times):8.3f} s", flush=True)
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true",
-                   help="small run: --max-n 40 --time-limit 5 --seeds 3 --brute-max-n 20 "
-                        "--compare-n 30 --compare-time-limit 5")
-    p.add_argument("--max-n", type=int, default=200)
-    p.add_argument("--step", type=int, default=20)
+                   help="--max-n 100 --time-limit 5 --seeds 3 --brute-max-n 20")
+    p.add_argument("--max-n", type=int, default=800)
     p.add_argument("--time-limit", type=float, default=60.0)
     p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--alpha", type=float, default=0.6)
-    p.add_argument("--solver", default=sat.DEFAULT_SOLVER,
-                   help=f"solver of the sweep (default {sat.DEFAULT_SOLVER})")
-    p.add_argument("--encoding", default="seqcounter")
+    p.add_argument("--alphas", type=float, nargs="+", default=[0.6, 0.8])
     p.add_argument("--brute-max-n", type=int, default=24)
-    p.add_argument("--compare-n", type=int, default=40)
-    p.add_argument("--compare-time-limit", type=float, default=10.0)
     args = p.parse_args(argv)
     if args.quick:
-        args.max_n, args.time_limit, args.seeds = 40, 5.0, 3
-        args.brute_max_n, args.compare_n, args.compare_time_limit = 20, 30, 5.0
+        args.max_n, args.time_limit, args.seeds, args.brute_max_n = 100, 5.0, 3, 20
+    sat.solve(random_instance(9, 0.5, "random", 0))       # compile the search, load OR-Tools
     start = time.perf_counter()
-    largest = sweep(args)
-    print(f"\nlargest n with median solve time < {args.time_limit:g} s: {largest} "
-          f"(goal: n >= 60)")
-    brute_vs_sat(args)
-    compare(args)
+    backends = [("anneal", None), ("cpsat", None), ("auto", None)] + list(CDCL)
+    print(f"== {args.seeds} seeds per cell, random labels, limit {args.time_limit:g} s "
+          f"(undecided counts as the limit)")
+    reach: dict[tuple[float, str], dict[int, float]] = {}
+    for alpha in args.alphas:
+        for b in backends:
+            reach[(alpha, name(b))] = sweep(alpha, b, args)
+        brute_reference(alpha, args)
+    print(f"\n== largest n with median solve time < {args.time_limit:g} s")
+    print(f"{'back end':<22}" + "".join(f"{'alpha=' + str(a):>12}" for a in args.alphas))
+    largest = {}
+    for b in backends:
+        row = []
+        for alpha in args.alphas:
+            ok = [n for n, t in reach[(alpha, name(b))].items() if t < args.time_limit]
+            largest[(alpha, name(b))] = max(ok, default=0)
+            row.append(f"{largest[(alpha, name(b))]:>12}")
+        print(f"{name(b):<22}" + "".join(row))
+    print("\n== portfolio (auto) over the best single PySAT configuration")
+    for alpha in args.alphas:
+        best = max(CDCL, key=lambda b: (largest[(alpha, name(b))],
+                                        -reach[(alpha, name(b))].get(
+                                            largest[(alpha, name(b))], 0.0)))
+        n = min(largest[(alpha, name(best))], largest[(alpha, "auto")])
+        if n == 0:
+            print(f"alpha={alpha}: no n decided by both")
+            continue
+        t_cdcl, t_auto = reach[(alpha, name(best))][n], reach[(alpha, "auto")][n]
+        print(f"alpha={alpha}: best PySAT {name(best)} reaches n={largest[(alpha, name(best))]}"
+              f", auto reaches n={largest[(alpha, 'auto')]}; at n={n}: {name(best)} "
+              f"{t_cdcl:.3f} s, auto {t_auto:.3f} s, speed-up {t_cdcl / t_auto:.1f}x")
     print(f"\ntotal benchmark time {time.perf_counter() - start:.0f} s")
 
 

@@ -148,7 +148,8 @@ def test_bad_partition_input():
 
 @pytest.fixture(scope="module")
 def ci_grid():
-    return scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False)
+    return scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False,
+                   solver="glucose4")
 
 
 def test_verify_partition():
@@ -167,7 +168,8 @@ def test_ci_grid(ci_grid):
             assert r.status == "sat"
         if r.method == "sat":
             assert r.agrees_with_brute is True and r.n_vars > r.n and r.conflicts >= 0
-    again = scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False)
+    again = scaling((9, 13, 17), (0.6, 0.833), seeds=(0, 1), time_limit=5.0, progress=False,
+                    solver="glucose4")
     key = [(r.method, r.status, r.n_vars, r.n_clauses, r.conflicts) for r in ci_grid]
     assert key == [(r.method, r.status, r.n_vars, r.n_clauses, r.conflicts) for r in again]
     for row in summarize_scaling(ci_grid):

@@ -5,7 +5,10 @@ One API, read top to bottom in this order (docs/theory.md, section "5. The API")
 - ``instances``: validated data (``make_*_instance``, ``random_instance``);
 - ``encoding``: CNF of one neuron (``encode_perceptron``) or one hidden layer
   (``encode_bnn``), with the threshold arithmetic ``need``;
-- ``solving``: ``solve`` (SAT), ``max_accuracy`` (RC2 MaxSAT), ``count_solutions``;
+- ``solving``: ``solve`` (SAT), ``max_accuracy`` (MaxSAT), ``count_solutions``, and the
+  certified portfolio that picks a back end (``solver="auto"``, the default);
+- ``anneal``: the incomplete search (Numba simulated annealing; finds, never proves);
+- ``cpsat``: the OR-Tools CP-SAT boundary (native linear constraints; extra ``solvers``);
 - ``runner``: the PySAT boundary: solver names, ``DEFAULT_SOLVER``, time limits;
 - ``result``: ``SolveResult`` and ``BruteResult``;
 - ``exhaustive``: ``brute_force``, the NumPy-only oracle;
@@ -38,13 +41,13 @@ from .instances import (
     random_instance,
 )
 from .result import BruteResult, SolveResult
-from .runner import DEFAULT_SOLVER
+from .runner import BACKENDS, CDCL_SOLVER, DEFAULT_SOLVER
 from .solving import count_solutions, max_accuracy, solve
 from .verification import misclassified, verify
 
 __all__ = [
-    "DEFAULT_SOLVER", "BruteResult", "Encoding", "HiddenInstance", "PerceptronInstance",
-    "RegressionInstance", "SolveResult", "brute_force", "count_solutions", "encode_bnn",
+    "BACKENDS", "CDCL_SOLVER", "DEFAULT_SOLVER", "BruteResult", "Encoding", "HiddenInstance",
+    "PerceptronInstance", "RegressionInstance", "SolveResult", "brute_force", "count_solutions", "encode_bnn",
     "encode_perceptron", "make_hidden_instance", "make_perceptron_instance",
     "make_regression_instance", "max_accuracy", "misclassified", "need", "random_instance",
     "solve", "verify",

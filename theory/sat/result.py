@@ -9,9 +9,9 @@ printed, compared and saved. The fields are described in docs/theory.md, section
 Examples
 --------
 >>> from theory import sat
->>> res = sat.solve([[1, 1, -1], [-1, 1, 1]], [1, -1])
->>> res.status, res.n_correct, res.to_dict()["w"]
-('sat', 2, [1, -1, -1])
+>>> res = sat.solve([[1, 1, -1], [-1, 1, 1]], [1, -1], solver="glucose4")
+>>> res.status, res.n_correct, res.to_dict()["w"], res.backend
+('sat', 2, [1, -1, -1], 'cdcl')
 """
 
 from __future__ import annotations
@@ -75,13 +75,23 @@ class SolveResult(ArrayRecord):
         MaxSAT ``"unknown"`` only: the core-guided lower bound on the errors.
     n, m, alpha : int, int, float
     n_vars, n_clauses : int
+        Size of what the answering back end solved: CNF variables and clauses (CDCL),
+        model variables and constraints (CP-SAT), ``n`` weights and ``m`` samples (anneal).
     solver, encoding : str
+        The requested solver (``"auto"``, ``"anneal"``, ``"cpsat"`` or a python-sat name)
+        and the encoding used (a cardinality encoding, ``"linear"`` or ``"none"``).
     encode_seconds, solve_seconds, seconds : float
         Wall clock; ``seconds`` is their sum.
     conflicts : int or None
         ``Solver.accum_stats()["conflicts"]``; ``None`` for RC2 and when no solver ran.
     reason : str or None
         Why the status was reached without search, or that the time limit hit.
+    backend : str
+        Who answered: ``"anneal"`` (the incomplete search), ``"cpsat"`` (OR-Tools CP-SAT)
+        or ``"cdcl"`` (a python-sat solver, or RC2, on the CNF encoding).
+    proof : bool
+        True for ``"unsat"`` and ``"optimal"``: a complete back end exhausted the search
+        space. A ``"sat"`` answer is a certificate instead: ``w``, checked independently.
     """
 
     problem: str
@@ -103,6 +113,8 @@ class SolveResult(ArrayRecord):
     seconds: float
     conflicts: int | None
     reason: str | None
+    backend: str = "cdcl"
+    proof: bool = False
 
     @property
     def n_correct(self) -> int | None:

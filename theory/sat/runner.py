@@ -11,7 +11,7 @@ Either way the answer is ``status="unknown"`` with a ``reason``.
 
 Examples
 --------
->>> run_sat([[1, 2], [-1]], DEFAULT_SOLVER).model
+>>> run_sat([[1, 2], [-1]], CDCL_SOLVER).model
 [-1, 2]
 """
 
@@ -27,8 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
-#: The solver of every entry point (docs/theory.md, section "The default solver").
-DEFAULT_SOLVER = "glucose4"
+#: The solver of every entry point: the certified portfolio (docs/theory.md, section
+#: "The certified portfolio"); ``solving`` dispatches it.
+DEFAULT_SOLVER = "auto"
+#: The CDCL solver of the portfolio and of every CNF helper here (docs/theory.md, section
+#: "The default solver").
+CDCL_SOLVER = "glucose4"
+#: Names that are not PySAT solvers: the portfolio, the incomplete search, OR-Tools CP-SAT.
+BACKENDS = ("auto", "anneal", "cpsat")
 
 PYSAT_HINT = "theory.sat needs python-sat: pip install python-sat"
 PB_HINT = ("pb_backend='pysat-pb' needs pysat.pb, which needs pindakaas: "
@@ -71,8 +77,9 @@ def check_options(solver: object, encoding: object, time_limit: object) -> float
 
     Returns the time limit as a float (``None``: no limit).
     """
-    if not isinstance(solver, str) or solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {list(SOLVERS)}, got {solver!r}")
+    if not isinstance(solver, str) or solver not in BACKENDS + SOLVERS:
+        raise ValueError(f"solver must be one of the back ends {list(BACKENDS)} or a "
+                         f"python-sat solver {list(SOLVERS)}, got {solver!r}")
     if not isinstance(encoding, str) or encoding not in ENCODINGS:
         raise ValueError(f"encoding must be one of {list(ENCODINGS)}, got {encoding!r}")
     if time_limit is None:
@@ -203,7 +210,7 @@ def _in_child(kind: str, args: tuple, time_limit: float) -> Outcome:
         receive.close()
 
 
-def run_sat(clauses: list[list[int]], solver: str = DEFAULT_SOLVER,
+def run_sat(clauses: list[list[int]], solver: str = CDCL_SOLVER,
             time_limit: float | None = None) -> Outcome:
     """Decide ``clauses``; a limit on a non-interruptible solver uses a child process."""
     if time_limit is not None and solver not in INTERRUPTIBLE:
@@ -213,7 +220,7 @@ def run_sat(clauses: list[list[int]], solver: str = DEFAULT_SOLVER,
 
 
 def run_maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]],
-               solver: str = DEFAULT_SOLVER, time_limit: float | None = None) -> Outcome:
+               solver: str = CDCL_SOLVER, time_limit: float | None = None) -> Outcome:
     """Minimise the cost of ``soft`` subject to ``hard`` with RC2 (``status="optimal"``)."""
     if time_limit is not None and solver not in INTERRUPTIBLE:
         require("examples.rc2")
@@ -222,7 +229,7 @@ def run_maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]],
 
 
 def models(clauses: list[list[int]], project: list[int],
-           solver: str = DEFAULT_SOLVER) -> Iterator[list[int]]:
+           solver: str = CDCL_SOLVER) -> Iterator[list[int]]:
     """Enumerate models that differ on the ``project`` variables (blocking clauses).
 
     After each model, the clause "at least one ``project`` variable differs" is added. The

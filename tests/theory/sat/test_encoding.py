@@ -111,7 +111,7 @@ def test_k_above_n_is_unsat_without_solver(monkeypatch):
 
     monkeypatch.setattr(solving, "run_sat", no_solver)
     inst = make_perceptron_instance([[1, 1, 1], [1, -1, 1]], [1, 1], theta=10)
-    res = solve(inst)
+    res = solve(inst, solver="glucose4")
     assert res.status == "unsat" and res.conflicts is None
     assert "sample 0 can never be satisfied" in res.reason
     assert encode_perceptron(inst).trivially_unsat == [0, 1]
@@ -155,13 +155,13 @@ def test_integer_features_pb_backend():
     inst = next(_integer_instances(1, 3))
     if not available:    # python-sat 1.9 without pindakaas: a clear ImportError
         with pytest.raises(ImportError, match=r"python-sat\[pb\]"):
-            solve(inst, pb_backend="pysat-pb")
+            solve(inst, pb_backend="pysat-pb", solver="glucose4")
         with pytest.raises(ImportError, match=r"python-sat\[pb\]"):
-            solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb")
+            solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb", solver="glucose4")
         return
-    assert solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb").status == "sat"
+    assert solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb", solver="glucose4").status == "sat"
     for inst in _integer_instances(100, 3):
-        res = solve(inst, pb_backend="pysat-pb")
+        res = solve(inst, pb_backend="pysat-pb", solver="glucose4")
         assert res.status == ("sat" if brute_force(inst).n_consistent else "unsat")
 
 
@@ -170,9 +170,9 @@ def test_max_unary():
     with pytest.raises(ValueError, match=r"row 0 needs N=101 unary literals > max_unary=50; "
                                          r"use pb_backend='pysat-pb'"):
         encode_perceptron(inst, max_unary=50)
-    assert solve(inst, max_unary=101).status == "sat"
+    assert solve(inst, max_unary=101, solver="glucose4").status == "sat"
     with pytest.raises(ValueError, match="use pb_backend='pysat-pb'"):
-        solve(partition_to_perceptron([3000, 1000]))      # the default max_unary=4096
+        solve(partition_to_perceptron([3000, 1000]), solver="glucose4")   # max_unary=4096
 
 
 def test_write_dimacs_round_trip(tmp_path):

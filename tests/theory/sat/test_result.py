@@ -12,8 +12,9 @@ from theory.sat.instances import random_instance
 
 def test_result_fields_and_equality():
     inst = random_instance(11, 0.6, "teacher", 0)
-    a, b = solve(inst), solve(inst)
+    a, b = solve(inst, solver="glucose4"), solve(inst, solver="glucose4")
     assert a.problem == "consistency" and a.solver == "glucose4" and a.encoding == "seqcounter"
+    assert a.backend == "cdcl" and a.proof is False
     assert (a.n, a.m, a.alpha) == (11, 7, 7 / 11)
     assert a.n_correct == 7 and a.accuracy == 1.0
     assert a.seconds == pytest.approx(a.encode_seconds + a.solve_seconds)
