@@ -209,10 +209,14 @@ def test_timeouts_are_drawn_hollow_at_the_limit():
     rows = [{"method": "sat", "labels": "random", "alpha": 0.6, "n": n, "status": s,
              "seconds": t, "conflicts": None} for n, s, t in
             [(10, "sat", 0.1), (20, "unknown", 2.0), (20, "sat", 1.0)]]
-    ax = hardness.plot_scaling(rows, time_limit=2.0)
+    ax = hardness.plot_scaling(rows, time_limit=2.0, instances=False)
     assert ax.lines[0].get_ydata().tolist() == [0.1, 2.0]
     assert len(ax.collections) == 1 and "≥ time limit" in [t.get_text() for t in
                                                            ax.get_legend().get_texts()]
+    ax = hardness.plot_scaling(rows, time_limit=2.0)      # + one marker set per status
+    assert len(ax.collections) == 3
+    hollow = [c for c in ax.collections if c.get_offsets().tolist() == [[20.0, 2.0]]]
+    assert hollow and all(len(c.get_facecolors()) == 0 for c in hollow)
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -229,3 +233,27 @@ def test_scaling_bad_arguments():
         scaling((9,), 0.6, seeds=())
     with pytest.raises(ValueError, match="alpha must be"):
         scaling((9,), 0.0)
+
+
+def test_scaling_with_back_ends_as_a_dimension():
+    matplotlib.use("Agg")
+    methods = ("auto", "anneal", "cpsat", "glucose4", "brute")
+    recs = scaling((11, 15), (0.6, 0.9), seeds=(0, 1, 2), labels=("random",),
+                   methods=methods, time_limit=10.0, progress=False)
+    assert {r.method for r in recs} == set(methods)
+    for r in recs:
+        if r.method == "anneal":
+            assert r.status in ("sat", "unknown") and r.backend == "anneal" and not r.proof
+        if r.status == "sat":
+            assert r.verified is True and not r.proof
+        if r.status == "unsat":
+            assert r.proof and r.backend in ("cpsat", "cdcl", "brute")
+        if r.method != "brute" and r.status != "unknown":
+            assert r.agrees_with_brute is True
+    assert any(r.status == "unsat" for r in recs) and any(r.status == "sat" for r in recs)
+    ax = hardness.plot_scaling(recs, alpha=0.9, time_limit=10.0)
+    assert len(ax.lines) == len(methods)                       # one median line per method
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "SAT (certificate)" in legend and "UNSAT (proof)" in legend
+    with pytest.raises(ValueError, match="methods must be drawn from"):
+        scaling((9,), 0.6, methods=("ilp",), progress=False)

@@ -87,7 +87,7 @@ def rs_solution(alpha: float, *, tol: float = 1e-13, max_iter: int = 100_000) ->
     Examples
     --------
     >>> sol = rs_solution(0.5)
-    >>> 0 < sol.s < annealed_entropy(0.5), 0 < sol.q < 1
+    >>> bool(0 < sol.s < annealed_entropy(0.5)), 0 < sol.q < 1
     (True, True)
     """
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or \

@@ -255,10 +255,11 @@ def plot_scaling(records, ax=None, *, logy: bool = True, time_limit: float | Non
                        and r["status"] == status]
                 if not pts:
                     continue
-                hollow = status == "unknown"
+                style = ({"color": color} if marker == "x" else
+                         {"facecolors": "none" if status == "unknown" else color,
+                          "edgecolors": color})
                 ax.scatter(*zip(*pts), marker=marker, s=22, alpha=0.8, zorder=3,
-                           facecolors="none" if hollow else color, edgecolors=color,
-                           label=None if text in seen else text)
+                           label=None if text in seen else text, **style)
                 seen.add(text)
         if any(timed_out):
             pts = [(n, t) for n, t, out in zip(ns, med, timed_out) if out]

@@ -177,7 +177,8 @@ def p_sat(records: Sequence[CapacityRecord]) -> list[dict]:
         centre = (p + z * z / (2 * c)) / (1 + z * z / c)
         half = z * np.sqrt(p * (1 - p) / c + z * z / (4 * c * c)) / (1 + z * z / c)
         rows.append({"n": n, "m": m, "alpha": m / n, "count": c, "p_sat": p,
-                     "low": max(0.0, centre - half), "high": min(1.0, centre + half)})
+                     "low": 0.0 if k == 0 else max(0.0, centre - half),
+                     "high": 1.0 if k == c else min(1.0, centre + half)})
     return rows
 
 
@@ -262,8 +263,8 @@ def plot_capacity(records: Sequence[CapacityRecord], axes=None):
     >>> recs = capacity([7, 9], [0.5, 0.8, 1.1, 1.4], range(12), method="brute",
     ...                 progress=False)
     >>> left, right = plot_capacity(recs)
-    >>> len(left.lines)
-    2
+    >>> len(left.lines)          # two n, the P = 1/2 line, alpha_c
+    4
     """
     import matplotlib.pyplot as plt
 
