@@ -47,8 +47,8 @@ from .verification import misclassified, verify
 
 __all__ = [
     "BACKENDS", "CDCL_SOLVER", "DEFAULT_SOLVER", "BruteResult", "Encoding", "HiddenInstance",
-    "PerceptronInstance", "RegressionInstance", "SolveResult", "brute_force", "count_solutions", "encode_bnn",
-    "encode_perceptron", "make_hidden_instance", "make_perceptron_instance",
+    "PerceptronInstance", "RegressionInstance", "SolveResult", "brute_force", "count_solutions",
+    "encode_bnn", "encode_perceptron", "make_hidden_instance", "make_perceptron_instance",
     "make_regression_instance", "max_accuracy", "misclassified", "need", "random_instance",
     "solve", "verify",
 ]

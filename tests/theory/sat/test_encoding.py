@@ -159,7 +159,8 @@ def test_integer_features_pb_backend():
         with pytest.raises(ImportError, match=r"python-sat\[pb\]"):
             solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb", solver="glucose4")
         return
-    assert solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb", solver="glucose4").status == "sat"
+    res = solve(partition_to_perceptron([3, 1, 2]), pb_backend="pysat-pb", solver="glucose4")
+    assert res.status == "sat"
     for inst in _integer_instances(100, 3):
         res = solve(inst, pb_backend="pysat-pb", solver="glucose4")
         assert res.status == ("sat" if brute_force(inst).n_consistent else "unsat")
