@@ -354,8 +354,8 @@ def count_solutions(X: object, y: object = None, limit: int | None = None, *,
                     solver: str = DEFAULT_SOLVER, encoding: str = "seqcounter") -> int:
     """Number of consistent weight vectors of one neuron (at most ``limit``), each verified.
 
-    ``solver="auto"`` without a ``limit`` scores all ``2^n`` weight vectors
-    (``exhaustive.brute_force``, NumPy); with a ``limit``, or with a python-sat name,
+    ``solver="auto"`` without a ``limit`` (and with the default ``encoding``) scores all
+    ``2^n`` weight vectors (``exhaustive.brute_force``, NumPy); otherwise
     models are enumerated with blocking clauses projected onto the weights
     (``runner.models``, CDCL). Without a ``limit``, ``n > 20`` raises ``ValueError``.
 
@@ -380,7 +380,7 @@ def count_solutions(X: object, y: object = None, limit: int | None = None, *,
                          f"n={inst.n} > {COUNT_MAX_N}: pass limit=")
     if limit == 0:
         return 0
-    if solver == "auto" and limit is None:
+    if solver == "auto" and limit is None and encoding == "seqcounter":
         return int(brute_force(inst, max_n=COUNT_MAX_N).n_consistent)
     enc = encode_perceptron(inst, encoding=encoding)
     if enc.trivially_unsat:

@@ -69,7 +69,7 @@ def _random_instances(count, seed):
 
 
 def _check_against_brute(inst, encoding, **kw):
-    res = solve(inst, encoding=encoding, **kw)
+    res = solve(inst, encoding=encoding, **{"solver": "glucose4", **kw})
     brute = brute_force(inst)
     assert res.status == ("sat" if brute.n_consistent else "unsat"), (inst, encoding)
     if res.status == "sat":
