@@ -102,7 +102,7 @@ def test_one_default_solver_for_every_entry_point():
                 assert param.default == want, f"{info.name}.{name}"
                 seen.append(f"{info.name}.{name}")
     for entry in ("theory.sat.solving.solve", "theory.sat.solving.max_accuracy",
-                  "theory.sat.solving.count_solutions", "theory.hardness.scaling",
+                  "theory.sat.solving.count_solutions", "theory.hardness.solve_time.scaling",
                   "theory.sat.runner.run_sat", "theory.sat.runner.run_maxsat"):
         assert entry in seen
     X, y = random_instance(9, 0.6, "teacher", 0)
