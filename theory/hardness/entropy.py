@@ -34,6 +34,8 @@ from scipy.special import log_ndtr
 
 from theory.sat import count_solutions, random_instance
 
+from .threshold import cells
+
 QUAD_POINTS = 301
 _z, _wz = np.polynomial.hermite_e.hermegauss(QUAD_POINTS)
 _wz = _wz / math.sqrt(2 * math.pi)          # E_z f(z) = _wz @ f(_z)
@@ -156,8 +158,6 @@ def solution_counts(ns: Sequence[int], alphas: Sequence[float], seeds: Iterable[
     (4, True)
     """
     from tqdm import tqdm
-
-    from .threshold import cells
 
     grid = cells(ns, alphas)
     seeds = list(seeds)

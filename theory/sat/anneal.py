@@ -17,9 +17,9 @@ Restarts run in batches of ``BATCH`` over ``numba.prange``; each has its own spl
 stream seeded from the caller's Generator, and the answer is the lowest-index restart that
 reached ``E = 0``. A restart only stops early when a *lower* index already succeeded, so the
 answer does not depend on the number of threads: the same seed gives the same ``w`` bit for
-bit (unless the time limit cuts the search). The kernels release the GIL; a
-``threading.Timer`` sets a stop flag that every restart reads once per sweep, so a time
-limit is honoured within one sweep.
+bit (unless the time limit cuts the search). The kernels release the GIL; the timer of
+``runner`` (the one that interrupts CDCL) sets a stop flag that every restart reads once per
+sweep, so a time limit is honoured within one sweep.
 
 Examples
 --------
@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ import numpy as np
 from bnncore._validation import check_int, check_rng
 
 from .instances import PerceptronInstance
+from .runner import _stop, _timer
 
 #: Restarts per parallel batch (fixed, so that results do not depend on the thread count).
 BATCH = 4
@@ -194,13 +194,8 @@ def anneal(inst: PerceptronInstance, *, seed: int | np.random.Generator = 0,
     scale = float(np.abs(inst.X).mean())
     T0, T1 = 2.0 * scale, 0.05 * scale
     stop = np.zeros(1, np.int64)
-    timer = None
-    if time_limit is not None:
-        timer = threading.Timer(time_limit, stop.fill, args=(1,))
-        timer.daemon = True
     start = time.perf_counter()
-    if timer is not None:
-        timer.start()
+    timer, _ = _timer(time_limit, lambda: stop.fill(1))
     restarts, best = 0, None
     try:
         while max_restarts is None or restarts < max_restarts:
@@ -218,8 +213,7 @@ def anneal(inst: PerceptronInstance, *, seed: int | np.random.Generator = 0,
             if stop[0]:
                 break
     finally:
-        if timer is not None:
-            timer.cancel()
+        _stop(timer)
     seconds = time.perf_counter() - start
     why = (f"time limit {time_limit:g} s reached" if stop[0] else
            f"no solution in {restarts} restarts")

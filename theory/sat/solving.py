@@ -145,14 +145,13 @@ def _cdcl(inst, maximize: bool, solver: str, encoding: str, limit: float | None,
                    **common)
 
 
-def _cpsat(inst, maximize: bool, limit: float | None, seed: int, label: str,
-           spent: float = 0.0, note: str | None = None) -> SolveResult:
-    """CP-SAT on native linear constraints; ``spent`` seconds of earlier phases are added."""
+def _cpsat(inst, maximize: bool, limit: float | None, seed: int, label: str) -> SolveResult:
+    """CP-SAT on native linear constraints, decode, verify."""
     out = cpsat.run(inst, maximize=maximize, time_limit=limit, seed=seed)
     common = dict(backend="cpsat", solver=label, encoding="linear", n_vars=out.n_vars,
                   n_clauses=out.n_constraints, encode_seconds=out.build_seconds,
-                  solve_seconds=out.seconds + spent)
-    reason = "; ".join(x for x in (note, out.reason) if x) or None
+                  solve_seconds=out.seconds)
+    reason = out.reason
     if out.status in ("unsat", "unknown"):
         lower = inst.m - out.upper_bound if maximize else None
         return _result(inst, maximize, status=out.status, lower_bound=lower, reason=reason,
@@ -185,25 +184,20 @@ def _anneal(inst: PerceptronInstance, limit: float | None, seed: int, label: str
             raise _bug("the incomplete search (anneal)", inst, wrong)
         warnings.warn(f"the incomplete search returned weights that get samples "
                       f"{wrong.tolist()} wrong; they were dropped and a complete back end "
-                      f"decides", RuntimeWarning, stacklevel=3)
+                      f"decides", RuntimeWarning, stacklevel=4)
         return None, out.seconds, "anneal: a model failed verification and was dropped"
     return None, out.seconds, (f"anneal: no model in {out.restarts} restarts, "
                                f"{out.seconds:.2g} s")
 
 
 def _complete(inst, maximize: bool, limit: float | None, seed: int, encoding: str,
-              pb_backend: str, max_unary: int, label: str, spent: float = 0.0,
-              note: str | None = None) -> SolveResult:
+              pb_backend: str, max_unary: int, label: str) -> SolveResult:
     """CP-SAT when OR-Tools is installed, else CDCL (with a one-line warning)."""
     if cpsat.available():
-        return _cpsat(inst, maximize, limit, seed, label, spent, note)
+        return _cpsat(inst, maximize, limit, seed, label)
     warnings.warn(f"OR-Tools is not installed: solver='auto' uses CDCL ({CDCL_SOLVER}) in "
-                  f"place of CP-SAT; {cpsat.SOLVERS_HINT}", RuntimeWarning, stacklevel=3)
-    res = _cdcl(inst, maximize, CDCL_SOLVER, encoding, limit, pb_backend, max_unary, label)
-    if spent:
-        res = replace(res, solve_seconds=res.solve_seconds + spent,
-                      seconds=res.seconds + spent)
-    return res
+                  f"place of CP-SAT; {cpsat.SOLVERS_HINT}", RuntimeWarning, stacklevel=4)
+    return _cdcl(inst, maximize, CDCL_SOLVER, encoding, limit, pb_backend, max_unary, label)
 
 
 def _dispatch(inst, maximize: bool, solver: str, encoding: str, limit: float | None,
@@ -233,8 +227,9 @@ def _dispatch(inst, maximize: bool, solver: str, encoding: str, limit: float | N
     if res is not None:
         return res
     rest = None if limit is None else max(limit - spent, 1e-3)
-    return _complete(inst, False, rest, seed, encoding, pb_backend, max_unary, solver,
-                     spent, note)
+    res = _complete(inst, False, rest, seed, encoding, pb_backend, max_unary, solver)
+    return replace(res, solve_seconds=res.solve_seconds + spent, seconds=res.seconds + spent,
+                   reason="; ".join(x for x in (note, res.reason) if x))
 
 
 def _anneal_reason(note: str, limit: float | None) -> str:

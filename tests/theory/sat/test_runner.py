@@ -2,10 +2,8 @@
 python-sat behaviours theory.sat relies on (a PySAT upgrade that changes any of them fails
 here, loudly, before it breaks an encoding)."""
 
-import builtins
 import importlib
 import itertools
-import sys
 import threading
 import time
 
@@ -119,18 +117,8 @@ def test_models_block_only_the_projection():
     assert len(list(models([[1, 2], [3, -3]], [1, 2, 3]))) == 6
 
 
-def test_missing_pysat_raises_install_hint(monkeypatch):
-    for name in list(sys.modules):
-        if name == "pysat" or name.startswith("pysat."):
-            monkeypatch.setitem(sys.modules, name, None)
-    real_import = builtins.__import__
-
-    def blocked(name, *args, **kw):
-        if name == "pysat" or name.startswith("pysat."):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kw)
-
-    monkeypatch.setattr(builtins, "__import__", blocked)
+def test_missing_pysat_raises_install_hint(block_import):
+    block_import("pysat")
     inst = make_perceptron_instance([[1, -1, 1]], [1])
     hint = r"theory.sat needs python-sat: pip install python-sat"
     with pytest.raises(ImportError, match=hint):
