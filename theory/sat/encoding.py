@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from os import PathLike
 
@@ -141,6 +142,12 @@ def _check(encoding: str, pb_backend: str = "unary", max_unary: int = 4096) -> N
         raise ValueError(f"max_unary must be an int >= 1, got {max_unary!r}")
 
 
+def _on_time(deadline: float | None, j: int, m: int) -> None:
+    """Raise ``TimeoutError`` once ``time.perf_counter()`` has passed ``deadline``."""
+    if deadline is not None and time.perf_counter() > deadline:
+        raise TimeoutError(f"encoding passed its deadline at sample {j} of {m}")
+
+
 def _card(lits: list[int], bound: int, top: int, encoding: str, kind: str = "atleast"):
     card = require("card")
     return getattr(card.CardEnc, kind)(lits=lits, bound=bound, top_id=top,
@@ -171,7 +178,8 @@ def _sample(c: np.ndarray, y: int, inst: PerceptronInstance, j: int, top: int,
 
 def encode_perceptron(X: object, y: object = None, encoding: str = "seqcounter",
                       theta: int = 0, *, integer_features: bool = False, maxsat: bool = False,
-                      pb_backend: str = "unary", max_unary: int = 4096) -> Encoding:
+                      pb_backend: str = "unary", max_unary: int = 4096,
+                      deadline: float | None = None) -> Encoding:
     """The CNF of one binary neuron (docs/theory.md, section "2. The encodings").
 
     Each sample is one ``CardEnc.atleast`` over its agreement literals with bound
@@ -189,6 +197,9 @@ def encode_perceptron(X: object, y: object = None, encoding: str = "seqcounter",
         Integer features: duplicated literals, or ``PBEnc.geq`` (needs ``python-sat[pb]``).
     max_unary : int
         Largest unary expansion ``N`` of one integer-feature row.
+    deadline : float, optional
+        A ``time.perf_counter()`` value: encoding past it raises ``TimeoutError`` (this is
+        how a solver's time limit covers the encoding).
 
     Returns
     -------
@@ -210,6 +221,7 @@ def encode_perceptron(X: object, y: object = None, encoding: str = "seqcounter",
     selectors = np.arange(n + 1, n + m + 1) if maxsat else None
     top, clauses, never = n + (m if maxsat else 0), [], []
     for j in range(m):
+        _on_time(deadline, j, m)
         kind, rows, top = _sample(inst.X[j], int(inst.y[j]), inst, j, top, encoding,
                                   pb_backend, max_unary)
         if maxsat:
@@ -224,17 +236,19 @@ def encode_perceptron(X: object, y: object = None, encoding: str = "seqcounter",
 
 
 def encode_regression(inst: RegressionInstance, encoding: str = "seqcounter",
-                      max_unary: int = 4096) -> Encoding:
+                      max_unary: int = 4096, *, deadline: float | None = None) -> Encoding:
     """CNF for ``exists w in {-1,+1}^n: X w = t`` (docs/theory.md, "(R2)").
 
     Row ``j`` needs exactly ``A = (N + t_j) / 2`` true unary literals; an odd ``N + t_j``
-    or ``A`` outside ``[0, N]`` makes the row trivially UNSAT.
+    or ``A`` outside ``[0, N]`` makes the row trivially UNSAT. ``deadline`` is as in
+    ``encode_perceptron``.
     """
     if not isinstance(inst, RegressionInstance):
         raise TypeError(f"inst must be a RegressionInstance, got {type(inst).__name__}")
     _check(encoding, "unary", max_unary)
     top, clauses, never = inst.n, [], []
     for j in range(inst.m):
+        _on_time(deadline, j, inst.m)
         lits, N = agreement_literals(inst.X[j], 1)
         if N > max_unary:
             raise ValueError(f"row {j} needs N={N} unary literals > max_unary={max_unary}")
@@ -288,12 +302,13 @@ def reified_atleast(lits: list[int], K: int, top: int,
 
 def encode_bnn(X: object, y: object = None, hidden: int | None = None,
                output: str = "majority", encoding: str = "seqcounter",
-               maxsat: bool = False) -> Encoding:
+               maxsat: bool = False, *, deadline: float | None = None) -> Encoding:
     """The CNF of one hidden layer of sign units (docs/theory.md, "One hidden layer").
 
     ``h = sign(W x)``, then ``sign(sum_k h_k)`` (``"majority"``) or ``sign(<v, h>)``
     (``"weights"``). With ``maxsat`` only the output constraints are relaxed by ``s[j]``;
-    the hidden definitions stay hard (they are satisfiable for every ``W``).
+    the hidden definitions stay hard (they are satisfiable for every ``W``). ``deadline``
+    is as in ``encode_perceptron``.
 
     Examples
     --------
@@ -317,6 +332,7 @@ def encode_bnn(X: object, y: object = None, hidden: int | None = None,
     top, clauses = base_s + (m if maxsat else 0), []
     K_hidden = need(n, 1, 0)   # h = +1 iff <w, x> >= 0 iff ceil(n/2) agreements
     for j in range(m):
+        _on_time(deadline, j, m)
         x, yj = inst.X[j], int(inst.y[j])
         for k in range(H):
             lits = [int(w[k, i]) if x[i] == 1 else -int(w[k, i]) for i in range(n)]

@@ -130,10 +130,13 @@ def _stop(timer: threading.Timer | None) -> None:
 def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Outcome:
     start = time.perf_counter()
     with require("solvers").Solver(name=solver, bootstrap_with=clauses) as s:
-        if time_limit is None:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        if left is None:
             res = s.solve()
+        elif left <= 0:     # loading the clauses used up the budget
+            res = None
         else:
-            timer, _ = _timer(time_limit, s.interrupt)
+            timer, _ = _timer(left, s.interrupt)
             try:
                 res = s.solve_limited(expect_interrupt=True)
             finally:
@@ -152,15 +155,17 @@ def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Out
 
 def _maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: str,
             time_limit: float | None) -> Outcome:
+    start = time.perf_counter()     # the limit covers building the formula
     formula, rc2mod = require("formula"), require("examples.rc2")
     wcnf = formula.WCNF()
     for clause in hard:
         wcnf.append(clause)
     for clause, weight in soft:
         wcnf.append(clause, weight=weight)
-    start = time.perf_counter()
     with rc2mod.RC2(wcnf, solver=solver) as rc2:   # adapt/exhaust/minz off: prompt interrupts
-        timer, fired = _timer(time_limit, lambda: rc2.interrupt())
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start),
+                                                   1e-3)
+        timer, fired = _timer(left, lambda: rc2.interrupt())
         try:
             model = rc2.compute(expect_interrupt=time_limit is not None)
         finally:

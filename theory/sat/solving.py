@@ -63,16 +63,22 @@ ANNEAL_BASE_RESTARTS = 8
 COUNT_MAX_N = 20
 
 
-def _encode(inst, encoding: str, maxsat: bool, pb_backend: str,
-            max_unary: int) -> tuple[Encoding, float]:
+def _encode(inst, encoding: str, maxsat: bool, pb_backend: str, max_unary: int,
+            limit: float | None) -> tuple[Encoding | None, float]:
+    """The encoding and its seconds; ``None`` if it outlasted ``limit`` (TimeoutError)."""
     start = time.perf_counter()
-    if isinstance(inst, RegressionInstance):
-        enc = encode_regression(inst, encoding, max_unary)
-    elif isinstance(inst, HiddenInstance):
-        enc = encode_bnn(inst, encoding=encoding, maxsat=maxsat)
-    else:
-        enc = encode_perceptron(inst, encoding=encoding, maxsat=maxsat,
-                                pb_backend=pb_backend, max_unary=max_unary)
+    deadline = None if limit is None else start + limit
+    try:
+        if isinstance(inst, RegressionInstance):
+            enc = encode_regression(inst, encoding, max_unary, deadline=deadline)
+        elif isinstance(inst, HiddenInstance):
+            enc = encode_bnn(inst, encoding=encoding, maxsat=maxsat, deadline=deadline)
+        else:
+            enc = encode_perceptron(inst, encoding=encoding, maxsat=maxsat,
+                                    pb_backend=pb_backend, max_unary=max_unary,
+                                    deadline=deadline)
+    except TimeoutError:
+        enc = None
     return enc, time.perf_counter() - start
 
 
@@ -118,7 +124,12 @@ def _bug(backend: str, inst, wrong: np.ndarray) -> RuntimeError:
 def _cdcl(inst, maximize: bool, solver: str, encoding: str, limit: float | None,
           pb_backend: str, max_unary: int, label: str) -> SolveResult:
     """CNF (or WCNF) encoding, a python-sat solver (or RC2), decode, verify."""
-    enc, encode_s = _encode(inst, encoding, maximize, pb_backend, max_unary)
+    enc, encode_s = _encode(inst, encoding, maximize, pb_backend, max_unary, limit)
+    if enc is None:
+        return _result(inst, maximize, status="unknown", backend="cdcl", solver=label,
+                       encoding=encoding, n_vars=0, n_clauses=0, encode_seconds=encode_s,
+                       solve_seconds=0.0, lower_bound=0 if maximize else None,
+                       reason=f"time limit {limit:g} s reached while encoding")
     sizes = dict(backend="cdcl", solver=label, encoding=encoding, n_vars=enc.n_vars,
                  n_clauses=enc.n_clauses, encode_seconds=encode_s)
     if enc.trivially_unsat and not maximize:
@@ -127,9 +138,13 @@ def _cdcl(inst, maximize: bool, solver: str, encoding: str, limit: float | None,
         return _result(inst, maximize, status="unsat", solve_seconds=0.0, **sizes,
                        reason=f"trivially unsat: {'row' if row else 'sample'} "
                               f"{enc.trivially_unsat[0]} {why}")
-    out: Outcome = (run_maxsat(enc.clauses, enc.soft, solver, limit) if maximize
-                    else run_sat(enc.clauses, solver, limit))
-    common = dict(solve_seconds=out.seconds, conflicts=out.conflicts, reason=out.reason,
+    left = None if limit is None else max(limit - encode_s, 0.0)   # one budget for both
+    out: Outcome = (run_maxsat(enc.clauses, enc.soft, solver, left) if maximize
+                    else run_sat(enc.clauses, solver, left))
+    reason = out.reason
+    if out.status == "unknown" and limit is not None:
+        reason = f"{out.reason}; the {limit:g} s limit includes {encode_s:.2f} s of encoding"
+    common = dict(solve_seconds=out.seconds, conflicts=out.conflicts, reason=reason,
                   **sizes)
     if out.status not in ("sat", "optimal"):
         return _result(inst, maximize, status=out.status,
@@ -228,8 +243,11 @@ def _dispatch(inst, maximize: bool, solver: str, encoding: str, limit: float | N
         return res
     rest = None if limit is None else max(limit - spent, 1e-3)
     res = _complete(inst, False, rest, seed, encoding, pb_backend, max_unary, solver)
+    reason = res.reason
+    if res.status == "unknown" and limit is not None:   # the caller's limit, not the rest
+        reason = f"time limit {limit:g} s reached ({res.backend})"
     return replace(res, solve_seconds=res.solve_seconds + spent, seconds=res.seconds + spent,
-                   reason="; ".join(x for x in (note, res.reason) if x))
+                   reason="; ".join(x for x in (note, reason) if x))
 
 
 def _anneal_reason(note: str, limit: float | None) -> str:

@@ -22,6 +22,7 @@ from theory.sat import (
     verify,
 )
 from theory.sat.anneal import AnnealOutcome, anneal
+from theory.sat.encoding import encode_perceptron
 
 COMPLETE = ("auto", "cpsat", "glucose4")
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate)   # a failure prints its example
@@ -145,6 +146,20 @@ def test_time_limits_are_honoured_by_every_back_end():
     assert res.status in ("optimal", "unknown")
     if res.status == "unknown":
         assert 0 <= res.lower_bound <= inst.m
+
+
+def test_the_time_limit_covers_the_cnf_encoding():
+    inst = random_instance(120, 0.83, "random", 0)     # about 1 s of seqcounter encoding
+    for name in ("glucose4", "cadical195"):
+        start = time.perf_counter()
+        res = solve(inst, solver=name, time_limit=0.05)
+        assert time.perf_counter() - start < 1.0, name       # not the 1 s of encoding
+        assert res.status == "unknown" and res.reason == "time limit 0.05 s reached while encoding"
+        assert res.n_clauses == 0 and res.solve_seconds == 0.0
+    res = max_accuracy(inst, solver="glucose4", time_limit=0.05)
+    assert res.status == "unknown" and res.lower_bound == 0
+    with pytest.raises(TimeoutError, match="sample 0 of 100"):
+        encode_perceptron(inst, deadline=time.perf_counter() - 1.0)
 
 
 def test_auto_reports_who_answered():
