@@ -54,9 +54,10 @@ from .runner import (
 )
 from .verification import misclassified, residual
 
-#: The portfolio's share of the time limit for the incomplete search, and its cap in seconds.
-ANNEAL_SHARE, ANNEAL_MAX_SECONDS = 0.1, 2.0
-#: ... and its work cap: ``8 + n`` restarts (a small instance goes to CP-SAT quickly).
+#: The portfolio's share of the time limit for the incomplete search ...
+ANNEAL_SHARE = 0.25
+#: ... and its work cap, ``8 + n`` restarts: a small or UNSAT instance goes to CP-SAT
+#: quickly, and the cap grows with the work one restart needs at large ``n``.
 ANNEAL_BASE_RESTARTS = 8
 
 #: ``count_solutions`` without a ``limit`` refuses larger ``n`` (up to ``2^n`` models).
@@ -235,8 +236,7 @@ def _dispatch(inst, maximize: bool, solver: str, encoding: str, limit: float | N
         return _cdcl(inst, maximize, solver, encoding, limit, pb_backend, max_unary, solver)
     if maximize or not perceptron:
         return _complete(inst, maximize, limit, seed, encoding, pb_backend, max_unary, solver)
-    share = ANNEAL_MAX_SECONDS if limit is None else min(ANNEAL_MAX_SECONDS,
-                                                          ANNEAL_SHARE * limit)
+    share = None if limit is None else ANNEAL_SHARE * limit
     res, spent, note = _anneal(inst, share, seed, solver, strict=False,
                                max_restarts=ANNEAL_BASE_RESTARTS + inst.n)
     if res is not None:
