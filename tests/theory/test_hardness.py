@@ -208,9 +208,12 @@ def test_timeouts_are_drawn_hollow_at_the_limit():
     matplotlib.use("Agg")
     rows = [{"method": "sat", "labels": "random", "alpha": 0.6, "n": n, "status": s,
              "seconds": t, "conflicts": None} for n, s, t in
-            [(10, "sat", 0.1), (20, "unknown", 2.0), (20, "sat", 1.0)]]
+            [(10, "sat", 0.1), (10, "unknown", 0.3), (10, "sat", 0.2),
+             (20, "unknown", 2.0), (20, "sat", 1.0), (20, "unknown", 0.5)]]
     ax = hardness.plot_scaling(rows, time_limit=2.0, instances=False)
-    assert ax.lines[0].get_ydata().tolist() == [0.1, 2.0]
+    # n=10: one of three undecided (it counts as the limit): median 0.2, drawn solid;
+    # n=20: two of three undecided, so the median is the limit and the cell is hollow
+    assert ax.lines[0].get_ydata().tolist() == [0.2, 2.0]
     assert len(ax.collections) == 1 and "≥ time limit" in [t.get_text() for t in
                                                            ax.get_legend().get_texts()]
     ax = hardness.plot_scaling(rows, time_limit=2.0)      # + one marker set per status

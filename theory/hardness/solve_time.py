@@ -216,8 +216,11 @@ def plot_scaling(records, ax=None, *, logy: bool = True, time_limit: float | Non
 
     Brute-force lines are dashed. With ``instances=True`` every instance is also drawn: a
     filled dot for SAT (a verified certificate), a cross for UNSAT (a proof), a hollow
-    circle at the time limit for an undecided one; a median cell with an undecided
-    instance is hollow too ("≥ time limit"). ``alpha`` keeps the records of one load.
+    circle at the time limit for an undecided one. The median counts an undecided instance
+    as the time limit (the rule of ``benchmarks/bench_sat.py``); a cell where most
+    instances are undecided is drawn hollow at the limit ("≥ time limit"), so one UNSAT
+    instance that the incomplete search cannot answer does not hide the time of the four
+    it solved. ``alpha`` keeps the records of one load.
     The title states the solver, the encoding and the limit when given. Returns the
     ``matplotlib.axes.Axes``.
 
@@ -234,16 +237,17 @@ def plot_scaling(records, ax=None, *, logy: bool = True, time_limit: float | Non
     records = [_as_dict(r) for r in records]
     if alpha is not None:
         records = [r for r in records if np.isclose(r["alpha"], alpha)]
-    lines: dict[tuple, list[dict]] = {}
-    for r in summarize_scaling(records):
-        lines.setdefault((r["method"], r["labels"], r["alpha"]), []).append(r)
+    cells: dict[tuple, dict[int, list[dict]]] = {}
+    for r in records:
+        cells.setdefault((r["method"], r["labels"], r["alpha"]), {}).setdefault(
+            r["n"], []).append(r)
     hollow_label, seen = "≥ time limit", set()
-    for (method, labels, a), rs in sorted(lines.items()):
-        rs = sorted(rs, key=lambda r: r["n"])
-        timed_out = [r["frac_solved"] < 1 for r in rs]
-        ns = [r["n"] for r in rs]
-        med = [time_limit if out and time_limit else r["median_seconds"]
-               for r, out in zip(rs, timed_out)]
+    for (method, labels, a), by_n in sorted(cells.items()):
+        ns = sorted(by_n)
+        timed_out = [2 * sum(r["status"] == "unknown" for r in by_n[n]) > len(by_n[n])
+                     for n in ns]
+        med = [float(np.median([time_limit if r["status"] == "unknown" and time_limit
+                                else r["seconds"] for r in by_n[n]])) for n in ns]
         (line,) = ax.plot(ns, med, "--" if method == "brute" else "-", marker=None,
                           label=f"{method}, {labels} labels, alpha={a:g}")
         color = line.get_color()

@@ -5,7 +5,7 @@ about 30-40 minutes on 2 cores).
 capacity.png + capacity.json: P(SAT) of random-label instances, every one decided by CP-SAT
 (150 instances per (n, m) cell), odd n = 11..41 and even n = 12..40; the crossing of
 P(SAT) = 1/2 per n and the 1/n extrapolation of the odd-n crossings.
-scaling_backends.png: solve time by back end at alpha = 0.6 and 0.8 (random labels, 5 seeds,
+scaling_backends.png + .json: solve time by back end at alpha = 0.6 and 0.8 (random labels, 5 seeds,
 20 s limit; CDCL only up to the n where it stops deciding).
 entropy.png: exact solution counts (n = 10..20, 60 instances per cell) next to the annealed
 and replica-symmetric entropies.
@@ -48,6 +48,7 @@ def capacity_figure() -> None:
 def scaling_figure() -> None:
     """Each back end on the same instances, CDCL only as far as it decides anything."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    records = []
     ladders = {0.6: {"anneal": (20, 30, 40, 60, 80, 100, 150, 200, 250, 300),
                      "cpsat": (20, 30, 40, 60, 80, 100, 150, 200),
                      "cadical195": (20, 30, 40, 50, 60), "brute": (20, 24)},
@@ -59,9 +60,11 @@ def scaling_figure() -> None:
                 for r in hardness.scaling(ns, alpha, seeds=range(5), labels=("random",),
                                           methods=(method,), time_limit=20.0,
                                           brute_max_n=24, progress=False)]
+        records += recs
         hardness.plot_scaling(recs, ax=ax, time_limit=20.0, alpha=alpha)
     fig.tight_layout()
     fig.savefig(HERE / "scaling_backends.png", dpi=120)
+    (HERE / "scaling_backends.json").write_text(json.dumps([asdict(r) for r in records]))
     plt.close(fig)
 
 
