@@ -14,7 +14,7 @@ def _train(model, data, epochs, seed=0, val=None, **kwargs):
                   batch_size=64, seed=seed, progress=False, **kwargs)
 
 
-# -- the accuracy targets (one full run each) -------------------------------------
+# -- the accuracy targets (one full run each) -------------------------------------
 @pytest.mark.slow
 def test_binary_mlp_reaches_90_percent_on_digits(digits):
     Xtr, ytr, Xte, yte = digits
