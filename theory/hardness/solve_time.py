@@ -171,10 +171,12 @@ def _as_dict(r) -> dict:
     return r if isinstance(r, dict) else asdict(r)
 
 
-def summarize_scaling(records) -> list[dict]:
+def summarize_scaling(records, time_limit: float | None = None) -> list[dict]:
     """One row per ``(method, labels, alpha, n)``: median/max time, fractions solved/SAT.
 
-    Accepts ``ScalingRecord`` objects or dicts with their fields.
+    Accepts ``ScalingRecord`` objects or dicts with their fields. With ``time_limit`` the
+    median counts an undecided instance as the limit (the rule of
+    ``benchmarks/bench_sat.py``); without it, as the seconds it ran.
 
     Examples
     --------
@@ -193,7 +195,9 @@ def summarize_scaling(records) -> list[dict]:
         conflicts = [r["conflicts"] for r in rs if r.get("conflicts") is not None]
         rows.append({
             "method": key[0], "labels": key[1], "alpha": key[2], "n": key[3], "count": len(rs),
-            "median_seconds": float(np.median([r["seconds"] for r in rs])),
+            "median_seconds": float(np.median([
+                time_limit if r["status"] == "unknown" and time_limit else r["seconds"]
+                for r in rs])),
             "max_seconds": float(max(r["seconds"] for r in rs)),
             "frac_solved": len(solved) / len(rs),
             "frac_sat": (sum(r["status"] == "sat" for r in solved) / len(solved)
@@ -237,17 +241,15 @@ def plot_scaling(records, ax=None, *, logy: bool = True, time_limit: float | Non
     records = [_as_dict(r) for r in records]
     if alpha is not None:
         records = [r for r in records if np.isclose(r["alpha"], alpha)]
-    cells: dict[tuple, dict[int, list[dict]]] = {}
-    for r in records:
-        cells.setdefault((r["method"], r["labels"], r["alpha"]), {}).setdefault(
-            r["n"], []).append(r)
+    lines: dict[tuple, list[dict]] = {}
+    for r in summarize_scaling(records, time_limit):
+        lines.setdefault((r["method"], r["labels"], r["alpha"]), []).append(r)
     hollow_label, seen = "≥ time limit", set()
-    for (method, labels, a), by_n in sorted(cells.items()):
-        ns = sorted(by_n)
-        timed_out = [2 * sum(r["status"] == "unknown" for r in by_n[n]) > len(by_n[n])
-                     for n in ns]
-        med = [float(np.median([time_limit if r["status"] == "unknown" and time_limit
-                                else r["seconds"] for r in by_n[n]])) for n in ns]
+    for (method, labels, a), rs in sorted(lines.items()):
+        rs = sorted(rs, key=lambda r: r["n"])
+        timed_out = [r["frac_solved"] < 0.5 for r in rs]     # most instances undecided
+        ns = [r["n"] for r in rs]
+        med = [r["median_seconds"] for r in rs]
         (line,) = ax.plot(ns, med, "--" if method == "brute" else "-", marker=None,
                           label=f"{method}, {labels} labels, alpha={a:g}")
         color = line.get_color()
