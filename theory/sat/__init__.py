@@ -5,8 +5,9 @@ One API, read top to bottom in this order (docs/theory.md, section "5. The API")
 - ``instances``: validated data (``make_*_instance``, ``random_instance``);
 - ``encoding``: CNF of one neuron (``encode_perceptron``) or one hidden layer
   (``encode_bnn``), with the threshold arithmetic ``need``;
-- ``solving``: ``solve`` (SAT), ``max_accuracy`` (MaxSAT), ``count_solutions``, and the
-  certified portfolio that picks a back end (``solver="auto"``, the default);
+- ``solving``: ``solve`` (SAT), ``max_accuracy`` (MaxSAT), ``count_solutions``;
+- ``portfolio``: the back ends behind them and the certified portfolio that picks one
+  (``solver="auto"``, the default);
 - ``anneal``: the incomplete search (Numba simulated annealing; finds, never proves);
 - ``cpsat``: the OR-Tools CP-SAT boundary (native linear constraints; extra ``solvers``);
 - ``runner``: the PySAT boundary: solver names, ``DEFAULT_SOLVER``, time limits;

@@ -1,6 +1,6 @@
 """The incomplete back end: simulated annealing on the binary perceptron, in Numba.
 
-It can only ever *find* weights: it answers ``"sat"`` (and ``solving`` still re-checks the
+It can only ever *find* weights: it answers ``"sat"`` (and ``portfolio`` still re-checks the
 model with ``verification`` before returning it) or ``"unknown"``; it never proves
 anything. docs/theory.md, section "The certified portfolio", says why this method.
 
@@ -128,7 +128,7 @@ def _batch(ST, t, W, seeds, sweeps, T0, T1, first, found, stop) -> np.ndarray:
 class AnnealOutcome:
     """What the incomplete search found: ``status`` ``"sat"`` (with ``w``) or ``"unknown"``.
 
-    ``w`` is int8 ``(n,)`` and not yet verified (``solving`` does that); ``restarts`` counts
+    ``w`` is int8 ``(n,)`` and not yet verified (``portfolio`` does that); ``restarts`` counts
     the restarts run, ``best_energy`` is the smallest total deficit seen.
     """
 

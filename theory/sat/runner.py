@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 #: The solver of every entry point: the certified portfolio (docs/theory.md, section
-#: "The certified portfolio"); ``solving`` dispatches it.
+#: "The certified portfolio"); ``portfolio`` dispatches it.
 DEFAULT_SOLVER = "auto"
 #: The CDCL solver of the portfolio and of every CNF helper here (docs/theory.md, section
 #: "The default solver").

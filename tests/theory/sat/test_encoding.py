@@ -104,12 +104,12 @@ def test_even_n_tie_rule():
 
 
 def test_k_above_n_is_unsat_without_solver(monkeypatch):
-    solving = importlib.import_module("theory.sat.solving")
+    portfolio = importlib.import_module("theory.sat.portfolio")
 
     def no_solver(*args, **kw):
         raise AssertionError("the solver must not be called")
 
-    monkeypatch.setattr(solving, "run_sat", no_solver)
+    monkeypatch.setattr(portfolio, "run_sat", no_solver)
     inst = make_perceptron_instance([[1, 1, 1], [1, -1, 1]], [1, 1], theta=10)
     res = solve(inst, solver="glucose4")
     assert res.status == "unsat" and res.conflicts is None

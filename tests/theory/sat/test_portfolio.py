@@ -99,10 +99,10 @@ def _wrong_model(inst):
 
 
 def test_a_wrong_model_of_the_incomplete_search_is_never_reported(monkeypatch):
-    solving = importlib.import_module("theory.sat.solving")
+    portfolio = importlib.import_module("theory.sat.portfolio")
     for inst in (random_instance(30, 0.6, "teacher", 0), _planted_unsat()):
         bad = _wrong_model(inst)
-        monkeypatch.setattr(solving, "anneal", lambda *a, _w=bad, **k: AnnealOutcome(
+        monkeypatch.setattr(portfolio, "anneal", lambda *a, _w=bad, **k: AnnealOutcome(
             "sat", _w.copy(), 1, 0, 0.0, None))
         with pytest.warns(RuntimeWarning, match="dropped"):
             res = solve(inst)

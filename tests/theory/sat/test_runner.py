@@ -67,8 +67,8 @@ def test_maxsat_time_limit_gives_unknown_with_lower_bound():
 
 
 def test_bad_options_raise_before_any_work(monkeypatch):
-    solving = importlib.import_module("theory.sat.solving")
-    monkeypatch.setattr(solving, "_encode",
+    portfolio = importlib.import_module("theory.sat.portfolio")
+    monkeypatch.setattr(portfolio, "_encode",
                         lambda *a, **k: pytest.fail("encoded before refusing"))
     inst = make_perceptron_instance([[1]], [1])
     with pytest.raises(ValueError, match=r"solver must be one of .*'glucose4'.*got 'g4'"):

@@ -262,8 +262,8 @@ def test_regression_agrees_with_brute_force():
                                   ([[1, 1]], [4]),          # beyond +N
                                   ([[2, 1]], [-5])])        # beyond -N
 def test_parity_and_range_are_unsat_without_solver(monkeypatch, X, t):
-    solving = importlib.import_module("theory.sat.solving")
-    monkeypatch.setattr(solving, "run_sat", lambda *a, **k: pytest.fail("solver called"))
+    portfolio = importlib.import_module("theory.sat.portfolio")
+    monkeypatch.setattr(portfolio, "run_sat", lambda *a, **k: pytest.fail("solver called"))
     res = solve(make_regression_instance(X, t), solver="glucose4")
     assert res.status == "unsat" and res.proof and "trivially unsat: row 0" in res.reason
 
