@@ -114,13 +114,9 @@ def _cdcl(inst, maximize: bool, solver: str, encoding: str, limit: float | None,
         return _result(inst, maximize, status="unsat", solve_seconds=0.0, **sizes,
                        reason=f"trivially unsat: {'row' if row else 'sample'} "
                               f"{enc.trivially_unsat[0]} {why}")
-    left = None if limit is None else max(limit - encode_s, 0.0)   # one budget for both
-    out: Outcome = (run_maxsat(enc.clauses, enc.soft, solver, left) if maximize
-                    else run_sat(enc.clauses, solver, left))
-    reason = out.reason
-    if out.status == "unknown" and limit is not None:
-        reason = f"{out.reason}; the {limit:g} s limit includes {encode_s:.2f} s of encoding"
-    common = dict(solve_seconds=out.seconds, conflicts=out.conflicts, reason=reason,
+    out: Outcome = (run_maxsat(enc.clauses, enc.soft, solver, limit, spent=encode_s)
+                    if maximize else run_sat(enc.clauses, solver, limit, spent=encode_s))
+    common = dict(solve_seconds=out.seconds, conflicts=out.conflicts, reason=out.reason,
                   **sizes)
     if out.status not in ("sat", "optimal"):
         return _result(inst, maximize, status=out.status,

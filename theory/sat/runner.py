@@ -127,10 +127,17 @@ def _stop(timer: threading.Timer | None) -> None:
         timer.join()   # a callback already running finishes before the solver dies
 
 
-def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Outcome:
+def _left(time_limit: float | None, spent: float, start: float) -> float | None:
+    """What is left of ``time_limit`` after ``spent`` seconds before ``start`` and the
+    time since (``None``: no limit)."""
+    return None if time_limit is None else time_limit - spent - (time.perf_counter() - start)
+
+
+def _sat(clauses: list[list[int]], solver: str, time_limit: float | None,
+         spent: float = 0.0) -> Outcome:
     start = time.perf_counter()
     with require("solvers").Solver(name=solver, bootstrap_with=clauses) as s:
-        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        left = _left(time_limit, spent, start)
         if left is None:
             res = s.solve()
         elif left <= 0:     # loading the clauses used up the budget
@@ -154,7 +161,7 @@ def _sat(clauses: list[list[int]], solver: str, time_limit: float | None) -> Out
 
 
 def _maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: str,
-            time_limit: float | None) -> Outcome:
+            time_limit: float | None, spent: float = 0.0) -> Outcome:
     start = time.perf_counter()     # the limit covers building the formula
     formula, rc2mod = require("formula"), require("examples.rc2")
     wcnf = formula.WCNF()
@@ -163,8 +170,8 @@ def _maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]], solver: st
     for clause, weight in soft:
         wcnf.append(clause, weight=weight)
     with rc2mod.RC2(wcnf, solver=solver) as rc2:   # adapt/exhaust/minz off: prompt interrupts
-        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start),
-                                                   1e-3)
+        left = _left(time_limit, spent, start)
+        left = None if left is None else max(left, 1e-3)
         timer, fired = _timer(left, lambda: rc2.interrupt())
         try:
             model = rc2.compute(expect_interrupt=time_limit is not None)
@@ -189,7 +196,7 @@ def _child_main(conn, kind: str, args: tuple) -> None:
         conn.close()
 
 
-def _in_child(kind: str, args: tuple, time_limit: float) -> Outcome:
+def _in_child(kind: str, args: tuple, time_limit: float, spent: float) -> Outcome:
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     receive, send = ctx.Pipe(duplex=False)
@@ -198,7 +205,7 @@ def _in_child(kind: str, args: tuple, time_limit: float) -> Outcome:
     proc.start()
     send.close()
     try:
-        if receive.poll(time_limit):
+        if receive.poll(max(time_limit - spent, 0.0)):
             try:
                 tag, payload = receive.recv()
             except EOFError:
@@ -216,21 +223,27 @@ def _in_child(kind: str, args: tuple, time_limit: float) -> Outcome:
 
 
 def run_sat(clauses: list[list[int]], solver: str = CDCL_SOLVER,
-            time_limit: float | None = None) -> Outcome:
-    """Decide ``clauses``; a limit on a non-interruptible solver uses a child process."""
+            time_limit: float | None = None, spent: float = 0.0) -> Outcome:
+    """Decide ``clauses``; a limit on a non-interruptible solver uses a child process.
+
+    ``spent`` seconds of ``time_limit`` are already used (by the encoding): the solver gets
+    the rest, loading the clauses included, and a time-out reports ``time_limit``.
+    """
     if time_limit is not None and solver not in INTERRUPTIBLE:
         require("solvers")
-        return _in_child("sat", (clauses, solver), time_limit)
-    return _sat(clauses, solver, time_limit)
+        return _in_child("sat", (clauses, solver), time_limit, spent)
+    return _sat(clauses, solver, time_limit, spent)
 
 
 def run_maxsat(hard: list[list[int]], soft: list[tuple[list[int], int]],
-               solver: str = CDCL_SOLVER, time_limit: float | None = None) -> Outcome:
-    """Minimise the cost of ``soft`` subject to ``hard`` with RC2 (``status="optimal"``)."""
+               solver: str = CDCL_SOLVER, time_limit: float | None = None,
+               spent: float = 0.0) -> Outcome:
+    """Minimise the cost of ``soft`` subject to ``hard`` with RC2 (``status="optimal"``);
+    ``spent`` as in :func:`run_sat`."""
     if time_limit is not None and solver not in INTERRUPTIBLE:
         require("examples.rc2")
-        return _in_child("maxsat", (hard, soft, solver), time_limit)
-    return _maxsat(hard, soft, solver, time_limit)
+        return _in_child("maxsat", (hard, soft, solver), time_limit, spent)
+    return _maxsat(hard, soft, solver, time_limit, spent)
 
 
 def models(clauses: list[list[int]], project: list[int],
