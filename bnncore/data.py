@@ -189,3 +189,7 @@ def load_fashion_mnist(subset: int | tuple[int, int] | None = None, seed: int = 
             X /= 255.0
         out += [X.reshape(len(X), -1) if flatten else X.reshape(len(X), 1, 28, 28), labels]
     return tuple(out)
+
+
+__all__ = ["FASHION_MNIST_CLASSES", "FASHION_MNIST_DIR", "load_digits", "load_fashion_mnist",
+           "teacher_student"]

@@ -237,3 +237,6 @@ def _restore(layer: Layer, prefix: str, arrays: dict) -> None:
         layer.set_buffer(name, new.copy())
     for i, kid in enumerate(_children(layer)):
         _restore(kid, f"{prefix}.{i}" if prefix else str(i), arrays)
+
+
+__all__ = ["FORMAT_VERSION", "KINDS", "load", "save"]

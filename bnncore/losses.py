@@ -116,3 +116,6 @@ class MSE(Loss):
     def _value(self, outputs, t):
         diff = outputs - t
         return (diff ** 2).mean(), (2 * diff / diff.size).astype(outputs.dtype)
+
+
+__all__ = ["MSE", "Loss", "SoftmaxCrossEntropy", "SquaredHinge"]

@@ -28,7 +28,7 @@ from .layers import (
 def mlp(method: str = "ste", in_features: int = 64, hidden: Sequence[int] = (256, 256),
         n_classes: int = 10, channel_scale: bool = False, activation: str = "clipped_ste",
         rng=None) -> Sequential:
-    """``in -> hidden[0] -> ... -> n_classes``: float first/last layers, binary in between.
+    """Binary MLP of widths ``in_features``, ``*hidden``, ``n_classes``: float ends, binary inside.
 
     Parameters
     ----------
@@ -102,3 +102,6 @@ def cnn(method: str = "ste", in_channels: int = 1, image_size: int = 8, n_classe
         MaxPool2d(2), Flatten(),
         Dense(c2 * side * side, check_int(n_classes, "n_classes", minimum=2), rng=g),
     )
+
+
+__all__ = ["cnn", "mlp"]

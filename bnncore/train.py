@@ -82,7 +82,7 @@ class Trainer:
     Hooks
     -----
     check_data(data, name) -> (X, y)
-        Validate one ``(X, y)`` pair (default: :func:`check_dataset` against the model).
+        Validate one ``(X, y)`` pair (default: ``check_dataset`` against the model).
     _start(X, y, epochs, batch_size, seed) -> numpy.random.Generator or None
         Called once per ``fit`` before training; builds what the method needs and returns
         the generator whose ``permutation(N)`` orders each epoch (None: no shuffling).

@@ -1,12 +1,12 @@
 """Fashion-MNIST from local IDX files: parsing, checks, subsets, and the real Debian data."""
 
 import gzip
-import os
 
 import numpy as np
 import pytest
+from needs import needs_fashion_mnist
 
-from bnncore.data import FASHION_MNIST_DIR, load_fashion_mnist
+from bnncore.data import load_fashion_mnist
 from bnncore.idx import read_idx
 
 
@@ -80,11 +80,10 @@ def test_label_count_must_match_images(fake_dir):
         load_fashion_mnist()
 
 
+@needs_fashion_mnist
 def test_real_data():
-    """The data the README's test command installs (apt-get install dataset-fashion-mnist,
-    or $BNNCORE_DATA): 60k/10k images of 28x28, 10 balanced classes."""
-    directory = os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
-    assert os.path.isdir(directory), "run: apt-get install dataset-fashion-mnist"
+    """The real data (Debian's dataset-fashion-mnist, or $BNNCORE_DATA): 60k/10k images of
+    28x28, 10 balanced classes."""
     Xtr, ytr, Xte, yte = load_fashion_mnist()
     assert Xtr.shape == (60000, 784) and Xte.shape == (10000, 784)
     assert np.array_equal(np.bincount(ytr), np.full(10, 6000))

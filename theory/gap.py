@@ -397,3 +397,8 @@ def parity_gap(H_values: Sequence[int] = (3, 5, 9), seeds: int = 20,
             successes += int(max(history.train_accuracy) >= 1.0)
         rows.append({"H": H, "exact_status": status, "gft_successes": successes, "seeds": seeds})
     return rows
+
+
+__all__ = ["EXACT", "TRAINERS", "GapRecord", "available_trainers", "bnnpp_perceptron",
+           "check_trainers", "gap_table", "gft_perceptron", "optimality_gap",
+           "optimality_gap_grid", "parity_gap", "plot_gap", "ste_perceptron", "summarize_gap"]

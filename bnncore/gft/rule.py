@@ -158,7 +158,7 @@ def _check_labels(y, n_samples: int, n_out: int, output: str) -> np.ndarray:
 def output_error(v: np.ndarray, y: np.ndarray, *, output: str, margin: int = 0) -> np.ndarray:
     """Output error signs ``D^(L)``, ``int8`` (B, O) in {-1, 0, +1} (reconstructed rule).
 
-    With ±1 targets ``T`` (:func:`targets`) and ``kappa = margin >= 0``::
+    With ±1 targets ``T`` (``targets``) and ``kappa = margin >= 0``::
 
         e = (sign(v) != T)  or  (T * v < kappa);     D = T * e
 
@@ -370,7 +370,7 @@ def select_flips(sigma: np.ndarray, k: int, rng: np.random.Generator, *,
     1. ``flat = sigma.ravel()`` (C order: ``(o, i)`` is ``o * I + i``); candidates
        ``flat > 0`` (or the given ascending ``candidates``, e.g. the bias's), ``n_c``.
     2. ``k == 0`` or ``n_c == 0``: nothing selected and **no random number drawn**.
-    3. :func:`select_top_k` (draws ``permutation(n_c)``), then :func:`accept_selected`
+    3. ``select_top_k`` (draws ``permutation(n_c)``), then ``accept_selected``
        with ``smax = max flat[cand]`` (draws ``integers``), from the trainer's ``rng_flip``.
 
     Returns

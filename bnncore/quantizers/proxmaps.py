@@ -68,7 +68,7 @@ def proxconnect_map(u: np.ndarray, mu: float, rho: float = 1.0, varrho: float = 
     """The reconstructed ``L(u; mu, rho, varrho)``, prox of ``rho dist + (varrho/2) dist^2``.
 
     Reconstructed: the definition of ProxConnect's ``L^varrho_rho`` was not available; this is
-    the exact proximal map of ``r(z) = rho dist(z, Q) + (varrho/2) dist(z, Q)^2``:
+    the exact proximal map of ``r(z) = rho dist(z, Q) + (varrho/2) dist(z, Q)^2``::
 
         q = sign(u),  e = u - q,  L = q + sign0(e) max(|e| - mu rho, 0) / (1 + mu varrho)
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from needs import needs_fashion_mnist
 
 from bnncore.cli import main
 from bnncore.experiments.claims import CLAIMS, Arm, Claim, evaluate, plan
@@ -73,6 +74,7 @@ def test_arms_with_identical_values_are_named_in_a_note():
     assert "4 seeds" in notes[0] and "D" not in notes[0]
 
 
+@needs_fashion_mnist
 @pytest.mark.slow
 def test_smoke_grid_writes_table_plot_and_json(tmp_path, capsys):
     assert main(["claims", "--smoke", "--out", str(tmp_path), "--no-progress"]) == 0

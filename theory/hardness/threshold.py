@@ -106,7 +106,7 @@ def capacity(ns: Sequence[int], alphas: Sequence[float], seeds: Iterable[int], *
     ns : sequence of int
         Use odd ``n`` to compare with ``alpha_c`` (no ties).
     alphas : sequence of float
-        Requested loads; see :func:`cells` for the rounding to ``m``.
+        Requested loads; see ``cells`` for the rounding to ``m``.
     seeds : iterable of int
         One instance per seed and cell: ``random_instance(n, m/n, "random",
         [seed, n, m, 7])``.

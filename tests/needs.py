@@ -1,0 +1,27 @@
+"""Marks for tests that need something a student's laptop may not have.
+
+Each skips with a reason naming what to install. In CI (``BNNCORE_NO_SKIP=1``, see the
+repository's ``conftest.py``) a skip fails the run, so there every such test runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bnncore.data import FASHION_MNIST_DIR
+
+FASHION_MNIST_HINT = (
+    "Fashion-MNIST is not installed: run `apt-get install dataset-fashion-mnist` (Debian or "
+    "Ubuntu, as root), or set BNNCORE_DATA to a folder holding its four IDX files")
+
+
+def fashion_mnist_present() -> bool:
+    """True when the Fashion-MNIST IDX files are where ``load_fashion_mnist`` looks."""
+    directory = os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
+    return os.path.isdir(directory) and any(
+        name.startswith("train-images-idx3-ubyte") for name in os.listdir(directory))
+
+
+needs_fashion_mnist = pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_HINT)
