@@ -74,6 +74,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"bnncore {release}"
 html_static_path = ["_static"]
 html_css_files = ["bnncore.css"]
+html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
