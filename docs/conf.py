@@ -4,10 +4,17 @@ Build (from the repository root, after ``pip install -e ".[docs]"``)::
 
     sphinx-build -W --keep-going -n docs docs/_build/html
 
-The eight tutorials (``docs/tutorials`` is a link to ``notebooks/``) are executed by
-myst-nb during the build; a failing cell fails the build. Nothing is fetched from the
-network: MathJax is served from the build folder (``sphinx-mathjax-offline``) and there is
-no intersphinx.
+The eight tutorials (``docs/tutorials`` is a link to ``notebooks/``, so they run in their
+own folder, as in Jupyter) are executed by myst-nb during the build, with a time limit per
+cell; a failing cell fails the build. ``pytest`` executes the same notebooks again with
+nbmake. Two executions, on purpose: the test command has to work without Sphinx (a
+student's laptop), the site has to build without pytest, and the notebooks stay committed
+without outputs; sharing one execution would mean writing outputs into tracked files (or
+a cache both tools trust) to save about 2.5 minutes of CI.
+
+Nothing is fetched from the network, at build time or when a page is read: MathJax is
+served from the build folder (``sphinx-mathjax-offline``), there is no intersphinx, and
+the theme's assets are local.
 """
 
 from __future__ import annotations
