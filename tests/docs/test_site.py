@@ -22,6 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from test_api_reference import MODULES as API_MODULES
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = 'pip install -e ".[docs]" && sphinx-build -W --keep-going -n docs docs/_build/html'
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-API_MODULES = ["bnncore", "bnncore.layers", "bnncore.quantizers", "bnncore.optim",
-               "bnncore.losses", "bnncore.data", "bnncore.models", "bnncore.io",
-               "bnncore.flips", "bnncore.diagnostics", "bnncore.kernels", "bnncore.gft",
-               "bnncore.fsg", "bnncore.testing", "theory.decomposition", "theory.sat",
-               "theory.hardness", "theory.gap"]
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +89,14 @@ class Page:
         self.page.goto(url, wait_until="load")
         self.page.wait_for_load_state("networkidle")
 
-    def screenshot(self, site: Path, name: str) -> Path:
+    def screenshot(self, site: Path, name: str, *, full_page: bool = False,
+                   scroll_to: str | None = None) -> Path:
+        """Save ``<site>/_screenshots/<name>.png``, optionally scrolled to an element."""
+        if scroll_to is not None:
+            self.page.locator(scroll_to).first.scroll_into_view_if_needed()
         path = site / "_screenshots" / f"{name}.png"
         path.parent.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=False)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def loaded_images(self, selector: str) -> tuple[int, int]:
@@ -138,7 +138,7 @@ def test_landing_page_has_its_title_commands_and_results_figure(open_page, site)
     for section in ("tutorials.html", "methods.html", "theory.html", "experiments.html",
                     "api/index.html", "instructors.html"):
         assert section in nav, f"{section} missing from the navigation bar {nav}"
-    p.screenshot(site, "index")
+    p.screenshot(site, "index", full_page=True)
     assert p.errors == []
 
 
@@ -162,7 +162,7 @@ def test_tutorial_page_shows_its_outputs(open_page, site):
     assert total >= 4 and loaded == total, f"{loaded} of {total} output images loaded"
     assert p.page.locator("article .cell_output .output").count() >= 10   # printed outputs
     assert p.page.locator("article .tag_hide-cell").count() >= 3           # solutions, folded
-    p.screenshot(site, "tutorial_03")
+    p.screenshot(site, "tutorial_03", scroll_to="article .cell_output img")
     assert p.errors == []
 
 
