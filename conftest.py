@@ -16,7 +16,7 @@ _SKIPPED: list[str] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped:
+    if report.skipped and not hasattr(report, "wasxfail"):     # an xfail reports "skipped"
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
         _SKIPPED.append(f"{report.nodeid}: {reason}")
 
