@@ -25,9 +25,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
 
+import os  # noqa: E402
 import warnings  # noqa: E402
 
 import bnncore  # noqa: E402
+
+# The tutorials show their figures inline. A kernel inherits MPLBACKEND, and the
+# non-interactive backend that CI sets for the tests (MPLBACKEND=Agg) would drop every
+# figure from the pages, so the build leaves the choice to the kernel (inline).
+os.environ.pop("MPLBACKEND", None)
 
 # numpydoc parses raw class docstrings for signatures and warns about the two extra
 # sections; bnncore_docstrings turns them into rubrics before rendering.

@@ -6,16 +6,21 @@ override). numpydoc drops unknown sections with a warning, so before it runs, ea
 section becomes a rubric at the end of the extended summary. Module docstrings are not
 parsed by numpydoc; their underlined section titles (``Examples``) become rubrics too, so
 that they are not document sections of the API page.
+
+Docstrings cite the method notes by path (``docs/quantizers.md, section "The contract"``),
+which reads well in ``help()``; on the site each such path becomes a link to the page.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 STANDARD = {"Parameters", "Returns", "Yields", "Receives", "Raises", "Warns", "Warnings",
             "Other Parameters", "Attributes", "Methods", "See Also", "Notes", "References",
             "Examples"}
 _TITLE = re.compile(r"^(?P<title>[A-Z][A-Za-z ]+)$")
+_NOTE = re.compile(r"(?<![`\w/.])docs/(?P<page>[a-z_]+)\.md\b")
 
 
 def _sections(lines: list[str]) -> list[tuple[int, str]]:
@@ -28,7 +33,21 @@ def _sections(lines: list[str]) -> list[tuple[int, str]]:
     return found
 
 
+def _link_notes(srcdir: Path, lines: list[str]) -> None:
+    """``docs/<page>.md`` in running text -> a link to that page (not in code or examples)."""
+    def link(m: re.Match) -> str:
+        page = m.group("page")
+        if not (srcdir / f"{page}.md").is_file():
+            return m.group(0)
+        return f":doc:`docs/{page}.md </{page}>`"
+
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith((">>>", "...")):
+            lines[i] = _NOTE.sub(link, line)
+
+
 def _process(app, what, name, obj, options, lines) -> None:
+    _link_notes(Path(app.srcdir), lines)
     heads = _sections(lines)
     if not heads:
         return

@@ -9,6 +9,7 @@ to measure again.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ def _ensure_compare(app) -> None:
         return
     LOG.info("bnncore: %s is missing; running `bnncore compare --out results`", figure)
     cmd = [sys.executable, "-m", "bnncore.cli", "compare", "--out", "results", "--no-progress"]
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    env = {**os.environ, "MPLBACKEND": "Agg"}      # a script: draw to files, no display
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     if done.returncode != 0 or not figure.is_file():
         raise RuntimeError(f"`bnncore compare` failed (exit {done.returncode}):\n"
                            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
