@@ -1,7 +1,7 @@
 """The built site, loaded in headless Chromium: what a student's browser shows.
 
 Run after building the site (``pip install -e ".[docs]" && sphinx-build -W --keep-going -n
-docs docs/_build/html``) with ``pytest -m browser``; ``BNNCORE_SITE`` points at another
+docs docs/_build/html``) with ``pytest -m browser`` (the ``test`` extra runs pytest); ``BNNCORE_SITE`` points at another
 build folder. The pages are served by a real HTTP server on 127.0.0.1 and opened in
 Debian's Chromium through Playwright; each check reads the rendered DOM, and every page
 must load without a console error, a failed request or an HTTP error. Screenshots of the
