@@ -1,11 +1,11 @@
 """The built site, loaded in headless Chromium: what a student's browser shows.
 
 Run after building the site (``pip install -e ".[docs]" && sphinx-build -W --keep-going -n
-docs docs/_build/html``) with ``pytest -m browser`` (the ``test`` extra runs pytest); ``BNNCORE_SITE`` points at another
-build folder. The pages are served by a real HTTP server on 127.0.0.1 and opened in
-Debian's Chromium through Playwright; each check reads the rendered DOM, and every page
-must load without a console error, a failed request or an HTTP error. Screenshots of the
-pages land in ``<site>/_screenshots/``.
+docs docs/_build/html``) with ``pytest -m browser`` (the ``test`` extra runs pytest);
+``BNNCORE_SITE`` points at another build folder. The pages are served by a real HTTP
+server on 127.0.0.1 and opened in Debian's Chromium through Playwright; each check reads
+the rendered DOM, and every page must load without a console error, a failed request or an
+HTTP error. Screenshots of the pages land in ``<site>/_screenshots/``.
 
 Where Chromium, Playwright or the built site is absent the tests skip, naming what to
 install or run (in CI, ``BNNCORE_NO_SKIP=1`` turns such a skip into a failure).
