@@ -114,6 +114,17 @@ def teacher_student(n_samples: int, n_features: int, n_hidden: int | None = None
     return _split(X.astype(np.float32), y, test_size, seed)
 
 
+def _fashion_mnist_dir() -> str:
+    """Where the Fashion-MNIST IDX files are read from: ``$BNNCORE_DATA``, else Debian's."""
+    return os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
+
+
+def _fashion_mnist_paths() -> list[str]:
+    """The four IDX files (train images, labels, then test), or ``FileNotFoundError``."""
+    return [_find_idx(_fashion_mnist_dir(), f"{split}-{kind}")
+            for split in ("train", "t10k") for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")]
+
+
 def _find_idx(directory: str, stem: str) -> str:
     for name in (stem, stem + ".gz"):
         path = os.path.join(directory, name)
@@ -157,11 +168,9 @@ def load_fashion_mnist(subset: int | tuple[int, int] | None = None, seed: int = 
     ValueError
         If a file is truncated, corrupted or not the expected IDX file (named).
     """
-    directory = os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
+    paths = _fashion_mnist_paths()
     parts = []
-    for split in ("train", "t10k"):
-        img_path = _find_idx(directory, f"{split}-images-idx3-ubyte")
-        lab_path = _find_idx(directory, f"{split}-labels-idx1-ubyte")
+    for img_path, lab_path in (paths[:2], paths[2:]):
         images, labels = read_idx(img_path, 3), read_idx(lab_path, 1)
         if images.shape[1:] != (28, 28) or images.dtype != np.uint8:
             raise ValueError(f"{img_path!r} does not hold 28x28 uint8 images "

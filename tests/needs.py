@@ -6,11 +6,9 @@ repository's ``conftest.py``) a skip fails the run, so there every such test run
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from bnncore.data import FASHION_MNIST_DIR
+from bnncore.data import _fashion_mnist_paths
 
 FASHION_MNIST_HINT = (
     "Fashion-MNIST is not installed: run `apt-get install dataset-fashion-mnist` (Debian or "
@@ -18,10 +16,12 @@ FASHION_MNIST_HINT = (
 
 
 def fashion_mnist_present() -> bool:
-    """True when the Fashion-MNIST IDX files are where ``load_fashion_mnist`` looks."""
-    directory = os.environ.get("BNNCORE_DATA") or FASHION_MNIST_DIR
-    return os.path.isdir(directory) and any(
-        name.startswith("train-images-idx3-ubyte") for name in os.listdir(directory))
+    """True when ``load_fashion_mnist`` would find its four IDX files."""
+    try:
+        _fashion_mnist_paths()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 needs_fashion_mnist = pytest.mark.skipif(not fashion_mnist_present(), reason=FASHION_MNIST_HINT)
