@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._scratch import Scratch
 from ._validation import check_array, check_labels
 
 
-class Loss:
-    """Base class; subclasses implement ``_value(outputs, T)`` returning (loss, grad)."""
+class Loss(Scratch):
+    """Base class; subclasses implement ``_value(outputs, T)`` returning (loss, grad).
+
+    The one-hot targets (and ``SoftmaxCrossEntropy``'s temporaries) live in reusable
+    buffers (``bnncore._scratch``); ``backward`` returns a copy of the gradient.
+    """
 
     def forward(self, outputs: np.ndarray, targets: np.ndarray) -> float:
         """The mean loss over the batch; caches the gradient for ``backward``.
@@ -35,7 +40,7 @@ class Loss:
         """``dL/d outputs`` of the last ``forward``, shape (N, C)."""
         if getattr(self, "_grad", None) is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return self._grad
+        return self._detach(self._grad)
 
     def _targets(self, targets, outputs) -> np.ndarray:
         """Targets as an (N, C) float array in outputs' dtype."""
@@ -43,12 +48,22 @@ class Loss:
         t = check_array(targets, "targets", ndim=(1, 2), dtype="numeric")
         if t.ndim == 1:
             y = check_labels(t, n, c, name="targets")
-            onehot = np.zeros((n, c), outputs.dtype)
-            onehot[np.arange(n), y] = 1
+            onehot = self._scratch("onehot", (n, c), outputs.dtype)
+            onehot.fill(0)
+            flat = self._scratch("flat", (n,), np.intp)
+            np.add(self._row_starts(n, c), y, out=flat)   # flat index of (i, y[i])
+            onehot.reshape(-1)[flat] = 1
             return onehot
         if t.shape != outputs.shape:
             raise ValueError(f"targets has shape {t.shape}, outputs has {outputs.shape}")
         return t.astype(outputs.dtype)
+
+    def _row_starts(self, n: int, c: int) -> np.ndarray:
+        """``c * arange(n)``, made once per ``(n, c)``."""
+        key = ("row_starts", n, c)
+        if getattr(self, "_rows_key", None) != key:
+            self._rows, self._rows_key = c * np.arange(n, dtype=np.intp), key
+        return self._rows
 
     def _value(self, outputs, targets):
         raise NotImplementedError
@@ -70,11 +85,22 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def _value(self, outputs, t):
-        z = outputs - outputs.max(axis=1, keepdims=True)
-        log_sum = np.log(np.exp(z).sum(axis=1, keepdims=True))
-        n = outputs.shape[0]
-        value = (t * (log_sum - z)).sum() / n          # -sum t log softmax, per sample
-        grad = (np.exp(z - log_sum) * t.sum(axis=1, keepdims=True) - t) / n
+        # In reusable buffers; each step is the expression in its comment.
+        n, dt = outputs.shape[0], np.result_type(outputs, t)
+        col = self._scratch("col", (n, 1), outputs.dtype)
+        z = np.subtract(outputs, np.max(outputs, axis=1, keepdims=True, out=col),
+                        out=self._scratch("z", outputs.shape, outputs.dtype))  # o - max o
+        e = np.exp(z, out=self._scratch("e", z.shape, z.dtype))
+        log_sum = np.sum(e, axis=1, keepdims=True, out=col)
+        np.log(log_sum, out=log_sum)                           # log sum exp(z)
+        per_entry = np.subtract(log_sum, z, out=e)
+        per_entry *= t
+        value = per_entry.sum() / n                            # -sum t log softmax / N
+        grad = np.subtract(z, log_sum, out=self._scratch("grad", z.shape, dt))
+        np.exp(grad, out=grad)                                 # softmax
+        grad *= np.sum(t, axis=1, keepdims=True, out=self._scratch("t_sum", (n, 1), dt))
+        grad -= t
+        grad /= n                                  # (softmax * sum(t) - t) / N
         return value, grad.astype(outputs.dtype, copy=False)
 
 

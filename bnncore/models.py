@@ -27,7 +27,7 @@ from .layers import (
 
 def mlp(method: str = "ste", in_features: int = 64, hidden: Sequence[int] = (256, 256),
         n_classes: int = 10, channel_scale: bool = False, activation: str = "clipped_ste",
-        rng=None) -> Sequential:
+        packed_training: bool = True, rng=None) -> Sequential:
     """Binary MLP of widths ``in_features``, ``*hidden``, ``n_classes``: float ends, binary inside.
 
     Parameters
@@ -42,6 +42,9 @@ def mlp(method: str = "ste", in_features: int = 64, hidden: Sequence[int] = (256
         Per-output-channel scale ``mean|w|`` in the binary layers.
     activation : str
         The ``Sign`` layers' quantizer pair.
+    packed_training : bool
+        Binary layers compute ±1 training forwards on packed words (bit for bit the
+        float results); False keeps the float products.
     rng : None, int or Generator
 
     Examples
@@ -61,7 +64,8 @@ def mlp(method: str = "ste", in_features: int = 64, hidden: Sequence[int] = (256
             layers.append(Dense(a, b, rng=g))
         else:
             layers.append(BinaryDense(a, b, weight_quantizer=method,
-                                      channel_scale=channel_scale, rng=g))
+                                      channel_scale=channel_scale,
+                                      packed_training=packed_training, rng=g))
         if not last:
             layers.append(BatchNorm1d(b))
             layers.append(ReLU() if method == "float" else Sign(activation))
@@ -70,7 +74,8 @@ def mlp(method: str = "ste", in_features: int = 64, hidden: Sequence[int] = (256
 
 def cnn(method: str = "ste", in_channels: int = 1, image_size: int = 8, n_classes: int = 10,
         channels: tuple[int, int] = (32, 64), channel_scale: bool = False,
-        activation: str = "clipped_ste", rng=None) -> Sequential:
+        activation: str = "clipped_ste", packed_training: bool = True,
+        rng=None) -> Sequential:
     """``Conv(3x3) -> BN -> act -> [Binary]Conv(3x3) -> BN -> act -> MaxPool(2) -> Dense``.
 
     The first convolution and the classifier are float; the second convolution is binary
@@ -92,7 +97,8 @@ def cnn(method: str = "ste", in_channels: int = 1, image_size: int = 8, n_classe
         return Sign(activation) if binary else ReLU()
 
     conv2 = (BinaryConv2d(c1, c2, 3, padding=1, weight_quantizer=method,
-                          channel_scale=channel_scale, rng=g)
+                          channel_scale=channel_scale, packed_training=packed_training,
+                          rng=g)
              if binary else Conv2d(c1, c2, 3, padding=1, rng=g))
     side = image_size // 2
     return Sequential(

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from tqdm import tqdm
 
+from ._scratch import Scratch
 from ._validation import check_array, check_int, check_labels
 from .history import History
 from .losses import Loss
@@ -72,7 +73,7 @@ def _callback(callbacks: Sequence, method: str, *args) -> None:
             fn(*args)
 
 
-class Trainer:
+class Trainer(Scratch):
     """The epoch loop every method runs on; subclasses fill in the hooks.
 
     A subclass stores its settings in ``__init__`` (no other work) and defines
@@ -117,6 +118,21 @@ class Trainer:
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> dict:
         raise NotImplementedError
+
+    #: Whether ``train_step`` may receive each batch in arrays reused by the next step
+    #: (only trainers that keep no reference to a batch after the step say True).
+    reuses_batches = False
+
+    def _batch(self, X: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple:
+        """``(X[idx], y[idx])``, gathered into reusable arrays when ``reuses_batches``."""
+        if not self.reuses_batches:
+            return X[idx], y[idx]
+        n = idx.shape[0]
+        # mode="clip": the indices are valid, and "raise" would buffer a copy of the batch
+        xb = np.take(X, idx, axis=0, mode="clip",
+                     out=self._scratch(f"x{n}", (n,) + X.shape[1:], X.dtype))
+        yb = np.take(y, idx, axis=0, mode="clip", out=self._scratch(f"y{n}", (n,), y.dtype))
+        return xb, yb
 
     def evaluate(self, data) -> dict:
         """Evaluation-mode scores on ``data = (X, y)``.
@@ -182,7 +198,7 @@ class Trainer:
                        disable=not progress, leave=False)
             for lo in bar:
                 idx = order[lo:lo + batch_size]
-                value, acc = self.train_step(X[idx], y[idx])
+                value, acc = self.train_step(*self._batch(X, y, idx))
                 step += 1
                 _callback(callbacks, "on_step_end", step)
                 losses.append(value)
@@ -233,6 +249,11 @@ class GradientTrainer(Trainer):
     """
 
     def __init__(self, model, loss: Loss, optimizer, *, schedule=None) -> None:
+        from .layers.base import Layer
+
+        if not isinstance(model, Layer):
+            raise TypeError(f"model must be a bnncore Layer (e.g. Sequential), got "
+                            f"{type(model).__name__}")
         if not isinstance(loss, Loss):
             raise TypeError(f"loss must be a bnncore Loss, got {type(loss).__name__}")
         self.model, self.loss, self.optimizer, self.schedule = model, loss, optimizer, schedule
@@ -244,16 +265,23 @@ class GradientTrainer(Trainer):
         if self.schedule is not None:
             self.schedule(self.optimizer, epoch)
 
+    reuses_batches = True
+
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, float]:
+        model = self.model
         self.optimizer.zero_grad()
-        out = self.model.forward(xb, training=True)
+        # The layers' private methods: the same math as forward/backward, on the layers'
+        # reusable buffers, and no gradient w.r.t. the data (bnncore.layers.base).
+        out = model._forward(model._check_input(xb, "xb"), True)
         value = self.loss.forward(out, yb)
         if not np.isfinite(value):
             raise FloatingPointError(f"non-finite loss {value} at step {self._step}")
-        self.model.backward(self.loss.backward())
+        model._backward_params(self.loss._grad)
         self.optimizer.step()
         self._step += 1
-        return float(value), float(np.mean(out.argmax(axis=1) == yb))
+        hits = np.equal(np.argmax(out, axis=1, out=self._scratch("argmax", yb.shape, np.intp)),
+                        yb, out=self._scratch("hits", yb.shape, np.bool_))
+        return float(value), float(np.mean(hits))
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> dict:
         out = predict(self.model, X)

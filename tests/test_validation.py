@@ -167,3 +167,16 @@ BAD = [
 def test_public_entry_points_name_the_argument(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_all_finite_without_a_mask():
+    from bnncore._validation import all_finite
+
+    big = np.array([3e38, 3e38], np.float32)      # finite, though their sum overflows
+    assert all_finite(big) and all_finite(np.zeros(0)) and all_finite(np.arange(3))
+    for bad in (np.nan, np.inf, -np.inf):
+        for where in (0, 5, 9):
+            x = np.ones(10, np.float32)
+            x[where] = bad
+            assert not all_finite(x), (bad, where)
+            assert not all_finite(x.reshape(2, 5)[:, ::-1]), (bad, where)   # a strided view

@@ -84,8 +84,11 @@ class Sign(Layer):
     def _forward(self, x, training):
         self._x = x
         q = self.quantizer
-        return q.forward(x) if training else q.deploy(x)
+        if not training:
+            return q.deploy(x)
+        return q.forward(x, out=self._scratch("y", x.shape, x.dtype))
 
     def _backward(self, dy):
         x = self._x
-        return self.quantizer.backward(x, dy.astype(x.dtype, copy=False))
+        return self.quantizer.backward(x, dy.astype(x.dtype, copy=False),
+                                       out=self._scratch("dx", x.shape, x.dtype))

@@ -5,17 +5,28 @@ returns ``dx`` and adds the parameter gradients into ``Parameter.grad``. The pub
 methods check their arguments, then call ``_forward`` / ``_backward``, which hold the
 math. ``Sequential`` validates once at its boundary and calls the children's private
 methods, so a deep model pays for one check, not one per layer.
+
+Scratch buffers
+---------------
+The layers of a training step write their outputs and gradients into arrays they own
+(``bnncore._scratch``), made once and reused while the batch shape stays the same, so a
+step of ``fit`` allocates no batch-sized array. The public ``forward`` / ``backward``
+hand out copies of such buffers, so what a user holds is never overwritten by the next
+call; the private methods (``Sequential``'s children, the trainer's step) pass the
+buffers along. ``_backward_params(dy)`` is ``_backward`` without ``dL/dx`` where a layer
+can skip it (the first layer of a model: nothing needs the gradient of the data).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .._scratch import Scratch
 from .._validation import check_array
 from ..params import Parameter
 
 
-class Layer:
+class Layer(Scratch):
     """Base class: explicit forward and backward, no autograd.
 
     Subclasses set ``input_ndim`` (allowed ``x.ndim`` values) and implement
@@ -38,7 +49,7 @@ class Layer:
         x = self._check_input(x, "x")
         y = self._forward(x, bool(training))
         self._out_shape = y.shape
-        return y
+        return self._detach(y)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Given ``dL/dy``, accumulate parameter gradients and return ``dL/dx``."""
@@ -48,7 +59,7 @@ class Layer:
         dy = check_array(dy, "dy")
         if dy.shape != shape:
             raise ValueError(f"dy must have the output's shape {shape}, got {dy.shape}")
-        return self._backward(dy)
+        return self._detach(self._backward(dy))
 
     def __call__(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         return self.forward(x, training)
@@ -110,6 +121,10 @@ class Layer:
 
     def _backward(self, dy: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _backward_params(self, dy: np.ndarray) -> None:
+        """Accumulate the parameter gradients only (``dL/dx`` is not needed)."""
+        self._backward(dy)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -11,6 +11,21 @@ With ``channel_scale=True`` output channel ``c`` is multiplied by ``alpha_c = me
 (XNOR-Net's scale), applied *after* the product so that packed inference (integer dot
 products, then the scale) reproduces it bit for bit. The scale is a constant in backward
 (stop-gradient, as ReActNet does): ``dL/dw~_c = B'(w~_c) * alpha_c * g_c``.
+
+Packed training forward
+-----------------------
+With ``packed_training=True`` (the default), a training forward whose input and used
+weight ``F(w~)`` are both exactly ±1 (the input comes from ``Sign``, or is the binarized
+data of a fully binary net, and ``F`` is a sign) computes the product on packed words:
+``c = K - 2 popcount(x XOR w)`` (``bgemm`` for ``BinaryDense``, ``bconv2d`` for
+``BinaryConv2d``), then the float ``c * alpha + b``. A ±1 product is an exact integer in
+float32 as long as ``K <= 2**24``, so the output, and hence every later number of the
+step, is bit for bit that of the float product. Whether the operands are ±1 is checked
+while packing them, at every step; otherwise (a soft ``F`` during annealing, real-valued
+input) the step takes the float path. ``forward_path`` says which path the last training
+forward took. Backward stays float: ``dW = dY^T X`` and ``dX = dY W_b``
+(docs/architecture.md, "Packed training forward", says why a ±1 operand does not make
+them cheaper on a CPU).
 """
 
 from __future__ import annotations
@@ -21,6 +36,16 @@ from .. import quantizers
 from .conv import Conv2d
 from .dense import Dense
 from .packed import affine_tail, pack_weights, packed_product
+
+
+def _all_pm1(x: np.ndarray) -> bool:
+    from ..kernels.rowpack import all_pm1
+
+    return all_pm1(x)
+
+
+# Largest K for which every partial sum of a ±1 dot product is exact in each float type.
+_EXACT_K = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
 
 
 class BinaryWeightMixin:
@@ -58,9 +83,15 @@ class BinaryWeightMixin:
                                f"call unpack() to train")
         return super()._backward(dy)
 
-    def _init_binary(self, weight_quantizer, channel_scale: bool) -> None:
+    forward_path: str | None = None
+
+    def _init_binary(self, weight_quantizer, channel_scale: bool,
+                     packed_training: bool) -> None:
         self.weight.quantizer = quantizers.get(weight_quantizer)
         self.channel_scale = bool(channel_scale)
+        if not isinstance(packed_training, (bool, np.bool_)):
+            raise TypeError(f"packed_training must be a bool, got {packed_training!r}")
+        self.packed_training = bool(packed_training)
 
     def channel_scales(self) -> np.ndarray:
         """``alpha_c = mean |w~_c|`` per output channel, shape ``(out,)``."""
@@ -69,20 +100,28 @@ class BinaryWeightMixin:
 
     def _used_weight(self, training: bool) -> np.ndarray:
         q, w = self.weight.quantizer, self.weight.data
-        self._alpha = self.channel_scales() if self.channel_scale else None
-        return q.forward(w) if training else q.deploy(w)
+        self._alpha = None
+        if self.channel_scale:   # channel_scales() without its temporaries
+            abs_w = np.abs(w, out=self._scratch("abs_w", w.shape, w.dtype))
+            self._alpha = np.mean(abs_w.reshape(w.shape[0], -1), axis=1,
+                                  out=self._scratch("alpha", w.shape[:1], w.dtype))
+        if not training:
+            return q.deploy(w)
+        return q.forward(w, out=self._scratch("w_used", w.shape, w.dtype))
 
     def _output_scale(self) -> np.ndarray | None:
         return self._alpha
 
     def _accumulate_weight_grad(self, dw_used: np.ndarray) -> None:
         w = self.weight.data
-        self.weight.grad += self.weight.quantizer.backward(w, dw_used.astype(w.dtype, copy=False))
+        g = self._scratch("dw_latent", w.shape, w.dtype)
+        self.weight.grad += self.weight.quantizer.backward(
+            w, dw_used.astype(w.dtype, copy=False), out=g)
 
     def _binary_config(self) -> dict:
         q = self.weight.quantizer
         return {"weight_quantizer": q.name, "quantizer_params": q.hyperparams(),
-                "channel_scale": self.channel_scale}
+                "channel_scale": self.channel_scale, "packed_training": self.packed_training}
 
 
 class BinaryDense(BinaryWeightMixin, Dense):
@@ -96,6 +135,9 @@ class BinaryDense(BinaryWeightMixin, Dense):
         A registry name (``"ste"``, ``"clipped_ste"``, ...) or a pair instance.
     channel_scale : bool
         Multiply each output channel by ``mean |w~_c|`` (stop-gradient).
+    packed_training : bool
+        Compute training forwards whose input and ``F(w~)`` are ±1 on packed words (same
+        floats bit for bit, faster); ``False`` keeps the float product, e.g. to show it.
     rng : None, int or numpy.random.Generator
 
     Shapes
@@ -112,12 +154,32 @@ class BinaryDense(BinaryWeightMixin, Dense):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 weight_quantizer="ste", channel_scale: bool = False, rng=None) -> None:
+                 weight_quantizer="ste", channel_scale: bool = False,
+                 packed_training: bool = True, rng=None) -> None:
         super().__init__(in_features, out_features, bias=bias, rng=rng)
-        self._init_binary(weight_quantizer, channel_scale)
+        self._init_binary(weight_quantizer, channel_scale, packed_training)
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self._binary_config()}
+
+    def _product(self, x, w, training):
+        """``x @ w.T``, on packed words when both are ±1 in a training forward."""
+        dtype = np.result_type(x, w)
+        if training and self.packed_training and x.shape[1] <= _EXACT_K.get(dtype, 0):
+            from ..kernels.gemm import bgemm_words
+            from ..kernels.rowpack import pack_pm1_rows
+
+            n_words = -(-x.shape[1] // 64)
+            ww = self._scratch("w_words", (w.shape[0], n_words), np.uint64)
+            xw = self._scratch("x_words", (x.shape[0], n_words), np.uint64)
+            if pack_pm1_rows(w, ww) and pack_pm1_rows(x, xw):
+                self.forward_path = "packed"
+                y = self._scratch("y", (x.shape[0], w.shape[0]), dtype)
+                np.copyto(y, bgemm_words(xw, ww, x.shape[1]))
+                return y
+        if training:
+            self.forward_path = "float"
+        return super()._product(x, w, training)
 
 
 class BinaryConv2d(BinaryWeightMixin, Conv2d):
@@ -137,10 +199,26 @@ class BinaryConv2d(BinaryWeightMixin, Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int = 0, bias: bool = True, weight_quantizer="ste",
-                 channel_scale: bool = False, rng=None) -> None:
+                 channel_scale: bool = False, packed_training: bool = True,
+                 rng=None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride=stride,
                          padding=padding, bias=bias, rng=rng)
-        self._init_binary(weight_quantizer, channel_scale)
+        self._init_binary(weight_quantizer, channel_scale, packed_training)
+
+    def _product(self, x, w, training):
+        """The convolution as ``(N*Ho*Wo, O)``, by ``bconv2d`` when ``x`` and ``w`` are ±1
+        in a training forward (the float patches are then made only for backward)."""
+        dtype = np.result_type(x, w)
+        if (training and self.packed_training and w[0].size <= _EXACT_K.get(dtype, 0)
+                and _all_pm1(w) and _all_pm1(x)):
+            from ..kernels import bconv2d
+
+            self.forward_path = "packed"
+            c = bconv2d(x, w, stride=self.stride, padding=self.padding)   # (N, O, Ho, Wo)
+            return c.transpose(0, 2, 3, 1).reshape(-1, self.out_channels).astype(dtype)
+        if training:
+            self.forward_path = "float"
+        return super()._product(x, w, training)
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self._binary_config()}

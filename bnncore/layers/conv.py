@@ -68,19 +68,30 @@ class Conv2d(WeightLayer):
                              f"kernel ({k}) with padding {p}")
 
     def _forward(self, x, training):
-        k, s, p = self.kernel_size, self.stride, self.padding
         w, scale = self._used_weight(training), self._output_scale()
-        cols = im2col(x, k, k, s, p)                       # (N, Ho, Wo, C, k, k)
-        n, ho, wo = cols.shape[:3]
-        cols = cols.reshape(n * ho * wo, -1)
-        w_mat = w.reshape(self.out_channels, -1)
-        y = cols @ w_mat.T                                  # (N*Ho*Wo, O)
+        n, _, h, width = x.shape
+        k, s, p = self.kernel_size, self.stride, self.padding
+        ho, wo = conv_output_size(h, k, s, p), conv_output_size(width, k, s, p)
+        self._x, self._cols = x, None
+        y = self._product(x, w, training)                   # (N*Ho*Wo, O)
         if scale is not None:   # per-channel scale applied after the (integer) product
             y *= scale
         if self.bias is not None:
             y += self.bias.data
-        self._x_shape, self._cols, self._w_mat, self._scale = x.shape, cols, w_mat, scale
+        self._w_mat, self._scale = w.reshape(self.out_channels, -1), scale
         return y.reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+
+    def _patches(self) -> np.ndarray:
+        """The forward input's im2col rows ``(N*Ho*Wo, C*k*k)``, made once per forward."""
+        if self._cols is None:
+            k = self.kernel_size
+            cols = im2col(self._x, k, k, self.stride, self.padding)  # (N, Ho, Wo, C, k, k)
+            self._cols = cols.reshape(-1, cols[0, 0, 0].size)
+        return self._cols
+
+    def _product(self, x, w, training):
+        """``patches @ w_mat.T``: the convolution as one matrix product."""
+        return self._patches() @ w.reshape(self.out_channels, -1).T
 
     def _backward(self, dy):
         k, s, p = self.kernel_size, self.stride, self.padding
@@ -90,6 +101,6 @@ class Conv2d(WeightLayer):
             self.bias.grad += dy_mat.sum(axis=0)
         if self._scale is not None:
             dy_mat = dy_mat * self._scale
-        self._accumulate_weight_grad((dy_mat.T @ self._cols).reshape(self.weight.data.shape))
+        self._accumulate_weight_grad((dy_mat.T @ self._patches()).reshape(self.weight.data.shape))
         dcols = (dy_mat @ self._w_mat).reshape(n, ho, wo, self.in_channels, k, k)
-        return col2im(dcols, self._x_shape, k, k, s, p)
+        return col2im(dcols, self._x.shape, k, k, s, p)

@@ -57,7 +57,7 @@ class Dense(WeightLayer):
 
     def _forward(self, x, training):
         w, scale = self._used_weight(training), self._output_scale()
-        y = x @ w.T
+        y = self._product(x, w, training)
         if scale is not None:   # per-channel scale applied after the (integer) product
             y *= scale
         if self.bias is not None:
@@ -65,11 +65,27 @@ class Dense(WeightLayer):
         self._x, self._w, self._scale = x, w, scale
         return y
 
+    def _product(self, x, w, training):
+        """``x @ w.T`` into the layer's output buffer (a binary layer may pack it)."""
+        y = self._scratch("y", (x.shape[0], w.shape[0]), np.result_type(x, w))
+        return np.matmul(x, w.T, out=y)
+
     def _backward(self, dy):
+        dy = self._param_grads(dy)
+        dx = self._scratch("dx", self._x.shape, np.result_type(dy, self._w))
+        return np.matmul(dy, self._w, out=dx)
+
+    def _backward_params(self, dy):
+        self._param_grads(dy)
+
+    def _param_grads(self, dy):
+        """Add ``dL/db`` and ``dL/dW`` into the gradients; return ``dy`` times the scale."""
         x, w, scale = self._x, self._w, self._scale
         if self.bias is not None:
-            self.bias.grad += dy.sum(axis=0)
+            self.bias.grad += np.sum(dy, axis=0, out=self._scratch("db", dy.shape[1:],
+                                                                    dy.dtype))
         if scale is not None:
-            dy = dy * scale
-        self._accumulate_weight_grad(dy.T @ x)
-        return dy @ w
+            dy = np.multiply(dy, scale, out=self._scratch("dy_scaled", dy.shape, dy.dtype))
+        dw = self._scratch("dw", w.shape, np.result_type(dy, x))
+        self._accumulate_weight_grad(np.matmul(dy.T, x, out=dw))
+        return dy

@@ -46,41 +46,66 @@ class _BatchNorm(Layer):
         return v.reshape((1, -1) + (1,) * (len(self.axes) - 1))
 
     def _forward(self, x, training):
-        ax = self.axes
+        # The formulas of the class docstring, written with ``out=`` into the layer's
+        # buffers (so a training step allocates nothing) and with the dtypes NumPy would
+        # give the plain expressions; the comments give those expressions.
+        ax, v, c = self.axes, self._shape, x.shape[1]
         if training:
-            n = x.size // x.shape[1]
+            n = x.size // c
             if n < 2:
                 raise ValueError(f"x needs more than one value per channel in training mode, "
                                  f"got shape {x.shape}")
-            mean = x.mean(axis=ax)
-            xc = x - self._shape(mean)
-            var = (xc * xc).mean(axis=ax)
-            m = self.momentum
-            self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
-                self.running_mean.dtype)
-            self.running_var = ((1 - m) * self.running_var + m * var * n / (n - 1)).astype(
-                self.running_var.dtype)
+            mean = np.mean(x, axis=ax, out=self._scratch("mean", (c,), x.dtype))
+            xc = np.subtract(x, v(mean), out=self._scratch("xc", x.shape, x.dtype))
+            sq = np.multiply(xc, xc, out=self._scratch("sq", x.shape, x.dtype))
+            var = np.mean(sq, axis=ax, out=self._scratch("var", (c,), x.dtype))
+            m, tmp = self.momentum, self._scratch("stat", (c,), x.dtype)
+            self.running_mean *= (1 - m)     # (1 - m) * running_mean + m * mean
+            self.running_mean += np.multiply(m, mean, out=tmp)
+            np.multiply(m, var, out=tmp)     # (1 - m) * running_var + m * var * n / (n - 1)
+            tmp *= n
+            tmp /= n - 1
+            self.running_var *= (1 - m)
+            self.running_var += tmp
         else:
-            xc = x - self._shape(self.running_mean)
+            xc = np.subtract(x, v(self.running_mean), out=self._scratch(
+                "xc", x.shape, np.result_type(x, self.running_mean)))
             var = self.running_var
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat = xc * self._shape(inv_std)
+        inv_std = np.add(var, self.eps, out=self._scratch("inv_std", (c,), var.dtype))
+        np.sqrt(inv_std, out=inv_std)
+        np.divide(1.0, inv_std, out=inv_std)                      # 1 / sqrt(var + eps)
+        xhat = np.multiply(xc, v(inv_std), out=self._scratch(
+            "xhat", x.shape, np.result_type(xc, inv_std)))        # xc * inv_std
+        gamma, beta = self.weight.data, self.bias.data
+        y = np.multiply(v(gamma), xhat, out=self._scratch(
+            "y", x.shape, np.result_type(gamma, xhat, beta)))
+        y += v(beta)                                              # gamma * xhat + beta
         self._xhat, self._inv_std, self._training = xhat, inv_std, training
-        return self._shape(self.weight.data) * xhat + self._shape(self.bias.data)
+        return y
 
     def _backward(self, dy):
-        ax, xhat = self.axes, self._xhat
-        dgamma = (dy * xhat).sum(axis=ax)
-        dbeta = dy.sum(axis=ax)
+        ax, v, xhat = self.axes, self._shape, self._xhat
+        c = dy.shape[1]
+        dt = np.result_type(dy, xhat)
+        tmp = np.multiply(dy, xhat, out=self._scratch("dy_xhat", dy.shape, dt))
+        dgamma = np.sum(tmp, axis=ax, out=self._scratch("dgamma", (c,), dt))
+        dbeta = np.sum(dy, axis=ax, out=self._scratch("dbeta", (c,), dy.dtype))
         self.weight.grad += dgamma
         self.bias.grad += dbeta
-        scale = self._shape(self.weight.data * self._inv_std)
+        scale = np.multiply(self.weight.data, self._inv_std, out=self._scratch(
+            "scale", (c,), np.result_type(self.weight.data, self._inv_std)))
+        dx = self._scratch("dx", dy.shape, np.result_type(dt, scale))
         if not self._training:  # running statistics are constants
-            return dy * scale
+            return np.multiply(dy, v(scale), out=dx)
         # d/dx of gamma * (x - mean(x)) / std(x) + beta, with the batch reductions:
         # dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat))
-        n = dy.size // dy.shape[1]
-        return scale * (dy - self._shape(dbeta / n) - xhat * self._shape(dgamma / n))
+        n = dy.size // c
+        dbeta /= n                                                     # mean(dy)
+        dgamma /= n                                                    # mean(dy * xhat)
+        np.subtract(dy, v(dbeta), out=dx)
+        dx -= np.multiply(xhat, v(dgamma), out=tmp)
+        dx *= v(scale)
+        return dx
 
 
 class BatchNorm1d(_BatchNorm):

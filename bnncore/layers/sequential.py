@@ -90,6 +90,15 @@ class Sequential(Layer):
             dy = layer._backward(dy)
         return dy
 
+    def _backward_params(self, dy):
+        for layer in reversed(self.layers[1:]):
+            dy = layer._backward(dy)
+        if self.layers:
+            self.layers[0]._backward_params(dy)
+
+    def _scratch_list(self) -> list[np.ndarray]:
+        return [b for layer in self.layers for b in layer._scratch_list()]
+
     # -- packed inference --------------------------------------------------------------
     _plan = None
 

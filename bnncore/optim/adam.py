@@ -49,10 +49,18 @@ class Adam(Optimizer):
         m = self._zeros(state, "m", p.data)
         v = self._zeros(state, "v", p.data)
         state["t"] = t = state.get("t", 0) + 1
+        # In two work arrays (no temporaries); each line is the expression in its comment.
+        a, b = self._work(state, "_a", m), self._work(state, "_b", v)
         m *= b1
-        m += (1 - b1) * g
+        m += np.multiply(1 - b1, g, out=a)               # m = b1 m + (1 - b1) g
         v *= b2
-        v += (1 - b2) * g * g
-        m_hat = m / (1 - b1 ** t)
-        v_hat = v / (1 - b2 ** t)
-        p.data -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.data.dtype)
+        np.multiply(1 - b2, g, out=a)
+        a *= g
+        v += a                                           # v = b2 v + (1 - b2) g g
+        m_hat = np.divide(m, 1 - b1 ** t, out=a)
+        v_hat = np.divide(v, 1 - b2 ** t, out=b)
+        denom = np.sqrt(v_hat, out=b)
+        denom += self.eps                                # sqrt(v_hat) + eps
+        step = np.multiply(self.lr, m_hat, out=a)
+        step /= denom                                    # lr m_hat / (sqrt(v_hat) + eps)
+        p.data -= step

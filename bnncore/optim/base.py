@@ -71,7 +71,7 @@ class Optimizer:
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
             self._update(p, g, state)
-            if p.quantizer is not None:
+            if p.quantizer is not None and p.quantizer.has_post_step:
                 p.data[...] = p.quantizer.post_step(p.data, self.lr)
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
@@ -82,6 +82,15 @@ class Optimizer:
         if key not in state:
             state[key] = np.zeros_like(like)
         return state[key]
+
+    @staticmethod
+    def _work(state: dict, key: str, like: np.ndarray) -> np.ndarray:
+        """A work array of ``like``'s shape and dtype kept in ``state`` across steps, so
+        that updates allocate nothing (uninitialised; not part of the optimizer's state)."""
+        buf = state.get(key)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = state[key] = np.empty_like(like)
+        return buf
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, n_params={len(self.params)})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validation import check_positive
 from .base import Optimizer
 
@@ -47,4 +49,4 @@ class SGD(Optimizer):
             buf *= self.momentum
             buf += g
             g = g + self.momentum * buf if self.nesterov else buf
-        p.data -= self.lr * g
+        p.data -= np.multiply(self.lr, g, out=self._work(state, "_step", g))   # lr * g

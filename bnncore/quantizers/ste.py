@@ -61,11 +61,18 @@ class STE(QuantizerPair):
     def _forward(self, w):
         return sign(w)
 
+    def _forward_into(self, w, out):
+        return sign(w, out=out)
+
     def _B(self, w):
         return w.copy()
 
     def _dB(self, w):
         return np.ones_like(w)
+
+    def _dB_into(self, w, out):
+        out.fill(1)
+        return out
 
     def _prox(self, u):
         return sign(u)
@@ -101,6 +108,13 @@ class ClippedSTE(STE):
 
     def _dB(self, w):
         return (np.abs(w) <= self.clip_value).astype(w.dtype)
+
+    def _dB_into(self, w, out):
+        # 1[|w| <= c] without a bool temporary: heaviside(c - |w|, 1) is 1 where
+        # c - |w| >= 0, and a float difference is >= 0 exactly when |w| <= c.
+        np.abs(w, out=out)
+        np.subtract(self.clip_value, out, out=out)
+        return np.heaviside(out, 1.0, out=out)
 
     def hyperparams(self) -> dict:
         return {"clip_value": self.clip_value}
