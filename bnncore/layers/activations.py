@@ -86,9 +86,11 @@ class Sign(Layer):
         q = self.quantizer
         if not training:
             return q.deploy(x)
-        return q.forward(x, out=self._scratch("y", x.shape, x.dtype))
+        # forward(x, out=...) without re-checking x (checked where it entered the model)
+        return q._forward_out(x, self._scratch("y", x.shape, x.dtype))
 
     def _backward(self, dy):
         x = self._x
-        return self.quantizer.backward(x, dy.astype(x.dtype, copy=False),
-                                       out=self._scratch("dx", x.shape, x.dtype))
+        # backward(x, dy, out=...), unchecked likewise
+        return self.quantizer._backward_out(x, dy.astype(x.dtype, copy=False),
+                                            self._scratch("dx", x.shape, x.dtype))

@@ -107,7 +107,7 @@ class BinaryWeightMixin:
                                   out=self._scratch("alpha", w.shape[:1], w.dtype))
         if not training:
             return q.deploy(w)
-        return q.forward(w, out=self._scratch("w_used", w.shape, w.dtype))
+        return q._forward_out(w, self._scratch("w_used", w.shape, w.dtype))  # F(w), in place
 
     def _output_scale(self) -> np.ndarray | None:
         return self._alpha
@@ -115,8 +115,8 @@ class BinaryWeightMixin:
     def _accumulate_weight_grad(self, dw_used: np.ndarray) -> None:
         w = self.weight.data
         g = self._scratch("dw_latent", w.shape, w.dtype)
-        self.weight.grad += self.weight.quantizer.backward(
-            w, dw_used.astype(w.dtype, copy=False), out=g)
+        self.weight.grad += self.weight.quantizer._backward_out(    # B'(w) * dW, in place
+            w, dw_used.astype(w.dtype, copy=False), g)
 
     def _binary_config(self) -> dict:
         q = self.weight.quantizer

@@ -133,11 +133,7 @@ class QuantizerPair:
         w = self._check(w, "w", "forward")
         if out is None:
             return self._out(self._forward(w), w)
-        out = self._check_into(out, w, "forward", w)
-        if _in_place(type(self), "_forward"):
-            return self._forward_into(w, out)
-        np.copyto(out, self._forward(w))
-        return out
+        return self._forward_out(w, self._check_into(out, w, "forward", w))
 
     def B(self, w: np.ndarray) -> np.ndarray:
         """The backward quantizer ``B(w)``: backprop treats the layer as computing with it."""
@@ -163,12 +159,7 @@ class QuantizerPair:
             raise TypeError(f"{self.name}.backward: g has dtype {g.dtype}, w has {w.dtype}")
         if out is None:
             return self._out(g * self._out(self._dB(w), w), w)   # 0-d: keep an ndarray
-        out = self._check_into(out, w, "backward", w, g)
-        if _in_place(type(self), "_dB"):
-            self._dB_into(w, out)
-        else:
-            np.copyto(out, self._dB(w))
-        return np.multiply(g, out, out=out)
+        return self._backward_out(w, g, self._check_into(out, w, "backward", w, g))
 
     def prox(self, u: np.ndarray) -> np.ndarray:
         """The proximal quantizer ``P`` of the factorization ``F = P o B``."""
@@ -240,6 +231,21 @@ class QuantizerPair:
 
     def _prox(self, u):
         raise NotImplementedError(f"{self.name} has no PC++ factorization")
+
+    # -- unchecked out= paths, for layers (their inputs are checked at the model's
+    # boundary; a non-finite value inside a model shows up as a non-finite loss) ---------
+    def _forward_out(self, w, out):
+        if _in_place(type(self), "_forward"):
+            return self._forward_into(w, out)
+        np.copyto(out, self._forward(w))
+        return out
+
+    def _backward_out(self, w, g, out):
+        if _in_place(type(self), "_dB"):
+            self._dB_into(w, out)
+        else:
+            np.copyto(out, self._dB(w))
+        return np.multiply(g, out, out=out)
 
     # ``out=`` versions, written by pairs that can compute in place (``quantizers.ste``).
     # They are used only where the class that defines ``_forward`` (``_dB``) also defines
