@@ -44,25 +44,32 @@ counter array and are never copied out.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 from numba import njit, prange
+from numba.core.codegen import get_host_cpu_features
 
 from .._validation import check_array
+from ._tiles import SERIAL_WORK as SERIAL_WORK  # re-exported: tests and benchmarks read it
+from ._tiles import TILE_M, TILE_N, TILE_WORDS, _n_tiles, _store, _tile_origin, serial_is_faster
 from .bitpack import PackedBits, as_bits, pack_bool
+from .gemm_csa import bgemm_csa_words
 from .popcount import _ctpop64
 
-__all__ = ["bgemm", "binary_matmul"]
+__all__ = ["bgemm", "binary_matmul", "jit_target", "pick_kernel"]
 
-TILE_M = 32  # rows of a per task
-TILE_N = 64  # rows of b per task
-TILE_WORDS = 256  # words per cache block (16384 bits)
-# Word pairs (M * N * words) below which one thread is used. Waking the pool costs more than
-# it saves for small products, and in a packed model the BLAS layers' spinning workers
-# hold the other core right after each float layer: the digits MLP's packed inference
-# (450 x 256 x 4 words) ran at 0.16x of the float path with 1 << 16 and 1.36x with 1 << 20,
-# while the 3 x 4096 binary MLP was unchanged (benchmarks/bench_inference.py).
-SERIAL_WORK = 1 << 20
+# Rows of at least this many words go to the carry-save-adder kernel on AVX2 targets
+# without VPOPCNTDQ (measured crossover: see the module docstring).
+CSA_MIN_WORDS = 32
+# LLVM CPU names whose default features include AVX-512 VPOPCNTDQ (used when NUMBA_CPU_NAME
+# names one of them and NUMBA_CPU_FEATURES does not say otherwise).
+_VPOPCNTDQ_CPUS = frozenset({
+    "icelake-client", "icelake-server", "tigerlake", "rocketlake", "sapphirerapids",
+    "emeraldrapids", "graniterapids", "graniterapids-d", "diamondrapids", "znver4", "znver5",
+    "knm"})
+
 
 
 @njit(cache=True, inline="always")
@@ -129,25 +136,19 @@ def _tile(aw, bw, i_lo, j_lo, acc):
 @njit(cache=True, inline="always")
 def _task(aw, bw, k, t, out):
     """Tile number ``t`` of the output: count mismatches, then store ``k - 2 * count``."""
-    m, n = out.shape
-    tiles_n = (n + TILE_N - 1) // TILE_N
-    i_lo = (t // tiles_n) * TILE_M
-    j_lo = (t % tiles_n) * TILE_N
+    i_lo, j_lo = _tile_origin(t, out.shape[1])
     # Per-tile counters (L1-resident) rather than += into C: accumulating into the
     # large output array measured ~15% slower.
     acc = np.zeros((TILE_M + 3, TILE_N + 1), dtype=np.int64)
     _tile(aw, bw, i_lo, j_lo, acc)
-    for ii in range(min(TILE_M, m - i_lo)):
-        for jj in range(min(TILE_N, n - j_lo)):
-            out[i_lo + ii, j_lo + jj] = k - 2 * acc[ii, jj]
+    _store(acc, k, i_lo, j_lo, out)
 
 
 @njit(parallel=True, cache=True)
 def _bgemm_parallel(aw, bw, k):
     """C[i, j] = k - 2 * popcount(aw[i] ^ bw[j]) for C-contiguous uint64 (M, W), (N, W)."""
     out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
-    n_tiles = ((aw.shape[0] + TILE_M - 1) // TILE_M) * ((bw.shape[0] + TILE_N - 1) // TILE_N)
-    for t in prange(n_tiles):
+    for t in prange(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
 
@@ -156,22 +157,75 @@ def _bgemm_parallel(aw, bw, k):
 def _bgemm_serial(aw, bw, k):
     """Same as ``_bgemm_parallel`` on the calling thread only."""
     out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
-    n_tiles = ((aw.shape[0] + TILE_M - 1) // TILE_M) * ((bw.shape[0] + TILE_N - 1) // TILE_N)
-    for t in range(n_tiles):
+    for t in range(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
+
+
+@lru_cache(maxsize=8)
+def _host_features(name: str | None, features: str | None) -> str:
+    return features if features is not None else get_host_cpu_features()
+
+
+def jit_target() -> tuple[str | None, str]:
+    """The CPU name (``None``: the host) and LLVM feature string Numba compiles for.
+
+    Follows Numba's own rule: ``numba.config.CPU_FEATURES`` (``NUMBA_CPU_FEATURES``) if
+    set, else the host's features; ``numba.config.CPU_NAME`` (``NUMBA_CPU_NAME``).
+    """
+    name, features = numba.config.CPU_NAME, numba.config.CPU_FEATURES
+    return name, _host_features(name, features)
+
+
+def pick_kernel(n_words: int, cpu_name: str | None = None, features: str | None = None
+                ) -> str:
+    """Which bgemm kernel is faster for rows of ``n_words`` words on a CPU.
+
+    Parameters
+    ----------
+    n_words : int
+        Words per packed row (``ceil(K / 64)``).
+    cpu_name, features : str, optional
+        LLVM CPU name and feature string (``"+avx2,-avx512f,..."``); both default to what
+        the JIT targets (:func:`jit_target`).
+
+    Returns
+    -------
+    str
+        ``"csa"`` (``gemm_csa``: carry-save adders, one popcount per 16 words) when the
+        target has AVX2 but no AVX-512 VPOPCNTDQ and rows have at least
+        ``CSA_MIN_WORDS`` words; else ``"direct"`` (this module's kernel; with VPOPCNTDQ
+        its ``vpopcntq`` is cheaper than the adders, and on short rows the adders'
+        per-row flush is not repaid).
+
+    Examples
+    --------
+    >>> pick_kernel(64, "znver3", "+avx2")
+    'csa'
+    >>> pick_kernel(64, "znver4", "+avx2,+avx512f,+avx512vpopcntdq")
+    'direct'
+    >>> pick_kernel(8, "znver3", "+avx2")
+    'direct'
+    """
+    if cpu_name is None and features is None:
+        cpu_name, features = jit_target()
+    flags = set((features or "").split(","))
+    vpopcntq = "+avx512vpopcntdq" in flags or (
+        cpu_name in _VPOPCNTDQ_CPUS and "-avx512vpopcntdq" not in flags)
+    if "+avx2" in flags and not vpopcntq and n_words >= CSA_MIN_WORDS:
+        return "csa"
+    return "direct"
 
 
 def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
     """``k - 2 * popcount(aw[i] ^ bw[j])`` for word arrays already in kernel form.
 
-    Small products run on the calling thread: waking the thread pool costs a few
-    microseconds at best, and on a busy or virtualised machine single wake-ups were
-    measured at several milliseconds, hundreds of times the work of a small layer.
+    The kernel is chosen by :func:`pick_kernel`. Small products run on the calling
+    thread (``_tiles.serial_is_faster``).
     """
-    one_tile = aw.shape[0] <= TILE_M and bw.shape[0] <= TILE_N
-    small = aw.shape[0] * bw.shape[0] * aw.shape[1] < SERIAL_WORK
-    if one_tile or small or numba.get_num_threads() == 1:
+    if pick_kernel(aw.shape[1]) == "csa":
+        return bgemm_csa_words(aw, bw, k)
+    if serial_is_faster(aw.shape[0], bw.shape[0], aw.shape[1]):
         return _bgemm_serial(aw, bw, k)
     return _bgemm_parallel(aw, bw, k)
 
