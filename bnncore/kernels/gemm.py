@@ -18,24 +18,40 @@ How the kernel is organised
   of ``a`` is used twice and each word of ``b`` four times, and the eight counters live in
   registers. The word loop is contiguous, so LLVM vectorises it (4 words per ``ymm``).
 
-What the assembly shows (``_bgemm_parallel.inspect_asm()`` of an uncached copy; AMD EPYC
-Zen 3, AVX2, no AVX-512, Numba 0.68, LLVM 22): the hot loop is branch-free AVX2 and handles
-4 words of the 4 x 2 block per trip: 6 ``vmovdqu`` loads, then for each of the 8 outputs a
-``vpxor``, the nibble-lookup popcount (``vpand``, ``vpsrlw``, ``vpand``, two ``vpshufb``,
-``vpaddb``), ``vpsadbw`` to sum bytes per lane and ``vpaddq`` into the counter: 72 vector
-ops per 2048 bit-products, 9 per 256. A scalar ``popcntq`` loop handles leftover words.
+What the assembly shows (``inspect_asm()`` of an uncached copy, Numba 0.68, LLVM 22, on
+an AMD EPYC Zen 4; AVX2 code compiled with ``NUMBA_CPU_NAME=znver3
+NUMBA_CPU_FEATURES=+avx2``): the hot loop is branch-free and handles 4 words of the 4 x 2
+block per trip, in ``ymm`` registers either way (LLVM prefers 256-bit vectors on Zen 4),
+after 6 ``vmovdqu`` loads:
 
-Performance (``benchmarks/bench_bgemm.py``, 2 cores, 1024x4096x1024): ~285 GMAC/s on one
-thread, ~570 on two, against 40-90 GMAC/s for float32 OpenBLAS on the same ±1 data: 6-15x
-depending on how BLAS fares on the (shared, noisy) host. One thread sustains about
-95 bits per cycle at 3.1 GHz, close to the ~114 that 9 ops per 256 bits allow on Zen 3's 4
-vector pipes, so the kernel is bound by the popcount arithmetic, not by memory: register
+- AVX2: for each of the 8 outputs a ``vpxor``, the nibble-lookup popcount (``vpand``,
+  ``vpsrlw``, ``vpand``, two ``vpshufb``, ``vpaddb``), ``vpsadbw`` to sum bytes per lane
+  and ``vpaddq`` into the counter: 72 vector ops per 2048 bit-MACs, 9 per 256 (81
+  instructions per trip).
+- AVX-512 VPOPCNTDQ (native here): ``vpxor``, ``vpopcntq``, ``vpaddq`` per output: 24
+  ops per 2048 bit-MACs, 3 per 256 (33 instructions per trip).
+
+A scalar ``popcntq`` loop handles leftover words.
+
+Performance (``benchmarks/bench_bgemm.py``, 2 cores of a shared, noisy VM, GMAC/s at
+1024x4096x1024; the probe is the same 4 x 2 XOR-popcount loop on L1-resident rows):
+natively ~690-730 on one thread and 1300-1500 on two, 13-15x float32 OpenBLAS
+(~100), ~60-70% of the probe (~1160 on one thread = 330 bit-MACs per cycle at 3.5 GHz).
+With the AVX2 code, ~320 on one thread, ~5.5-6.5x OpenBLAS, ~85 bit-MACs per cycle,
+close to the probe (~300): bound by the popcount arithmetic, not by memory. Register
 blocks 2x2, 4x2, 4x4, 6x2 and 8x1 measured within 10% of each other, and tile sizes from
-16x32 to 128x128 made no difference (only a tiny 16-word tile hurt, -40%). Going faster
-on AVX2 needs fewer ops per bit; a Harley-Seal carry-save-adder variant (one popcount per
-16 words) was tried in Numba and ran at ~0.85x of this kernel. With AVX-512 VPOPCNTDQ
-(one ``vpopcntq`` per 512 bits instead of ~7 ops per 256) the same source should gain a
-lot; it could not be measured here.
+16x32 to 128x128 made no difference (only a tiny 16-word tile hurt, -40%).
+
+Choice of kernel (:func:`pick_kernel`, called by :func:`bgemm_words`): on AVX2 targets
+without VPOPCNTDQ, rows of at least ``CSA_MIN_WORDS`` = 32 words go to ``gemm_csa``
+(Harley-Seal carry-save adders: 6.4 vector ops per 256 bit-MACs instead of 9). Measured
+with the AVX2 code, one thread, best of interleaved runs: 1.03-1.07x at 16 words (K =
+1024), 1.10-1.15x at 32 words, 1.05-1.10x at 64 words (1024x4096x1024) and 1.03-1.10x at
+1024 words (256x65536x256); on two threads the same within noise (0.93-1.07x). So the
+gain is real but modest; below 32 words the adders' per-row flush is not repaid
+reliably. With VPOPCNTDQ this module's kernel stays: 0.6x for ``gemm_csa`` natively. The
+ISA test follows what the JIT compiles for (``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES``,
+else the host; :func:`jit_target`), not the CPU the process runs on.
 
 Row tails (``M`` not a multiple of 4, ``N`` odd) reuse the same micro-kernel with the
 row index clamped to the last row; the extra counts land in spare rows of the tile's
@@ -220,11 +236,19 @@ def pick_kernel(n_words: int, cpu_name: str | None = None, features: str | None 
 def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
     """``k - 2 * popcount(aw[i] ^ bw[j])`` for word arrays already in kernel form.
 
-    The kernel is chosen by :func:`pick_kernel`. Small products run on the calling
-    thread (``_tiles.serial_is_faster``).
+    The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words` or
+    ``gemm_csa.bgemm_csa_words``.
     """
     if pick_kernel(aw.shape[1]) == "csa":
         return bgemm_csa_words(aw, bw, k)
+    return bgemm_direct_words(aw, bw, k)
+
+
+def bgemm_direct_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
+    """This module's kernel (one popcount per word pair), whatever the target.
+
+    Small products run on the calling thread (``_tiles.serial_is_faster``).
+    """
     if serial_is_faster(aw.shape[0], bw.shape[0], aw.shape[1]):
         return _bgemm_serial(aw, bw, k)
     return _bgemm_parallel(aw, bw, k)

@@ -21,42 +21,63 @@ words (4 words per ``ymm``) leaves one group of 16 vectors per output, so every 
 pays the full flush (5 popcounts per 16 vectors) and the CSA state never pays off. So the
 four lanes of a ``ymm`` hold four different *outputs* instead: word ``w`` of row ``a_i``
 (broadcast) XOR word ``w`` of four rows of ``b``. For that, ``b`` is repacked as panels
-(:func:`panels`): ``(N / TILE_N, W, TILE_N)``, the ``TILE_N`` rows of a tile interleaved
-word by word, so word ``w`` of consecutive columns is contiguous. The inner loop runs
-over the tile's 64 columns (constant trip count, no tail) and LLVM's loop vectoriser
-turns it into 16 trips of 4 columns; the CSA state of each column sits in a small
-``(4, TILE_N)`` array (4 loads + 4 stores per 16 words, cheap next to ~100 ALU ops), so
-it is carried across all groups of a cache block and flushed (4 popcounts) once per row
-and block, not per group. Panels matter: with ``b`` merely transposed, the 16 rows of a
-group are ``N * 8`` bytes apart (8 KiB at N = 1024) and all fall into the same L1 sets;
-that version ran at half speed.
+(:func:`panels`): ``TILE_N`` rows of a tile interleaved word by word, so word ``w`` of
+consecutive columns is contiguous, and each panel is flat (``W * TILE_N`` words) so the
+16 words of a group sit at constant offsets (a 2-D panel's runtime stride cost 15 scalar
+``addq`` per trip). The inner loop runs over the tile's 64 columns (constant trip count,
+no tail) and LLVM's loop vectoriser turns it into 16 trips of 4 columns. The CSA state of
+each column sits in a small ``(4, TILE_N)`` array (4 loads + 4 stores per 16 words,
+cheap next to ~100 ALU ops), so it is carried across all groups of a cache block and
+flushed (4 weighted popcounts) once per row and block, not per group: at K = 4096 one
+flush per 4 groups, at 16384 bits and more one per 16. Carrying the state across blocks
+instead would need it for every row of the tile (``TILE_M x 4 x TILE_N`` words, 64 KiB)
+to save under 2% of the ops. Panels matter: with ``b`` merely
+transposed, the 16 words of a group are ``N * 8`` bytes apart (8 KiB at N = 1024), all
+in the same L1 sets; that version ran at half speed. Building the panels is a copy of
+``b`` (0.2 ms for 256 rows of 1024 words, ~1% of that product).
 
 What the assembly shows (``inspect_asm()`` of an uncached copy, Numba 0.68, LLVM 22)
 ---------------------------------------------------------------------------------
 - AVX2 (``NUMBA_CPU_NAME=znver3 NUMBA_CPU_FEATURES=+avx2``): the hot loop is all ``ymm``,
-  one trip = 16 words x 4 columns = 4096 bit-MACs: 16 ``vpxor`` with a memory operand
-  (the panel words) against broadcast ``a`` words, 31 more ``vpxor``, 32 ``vpand``, 15
-  ``vpor`` (the 15 adders), one nibble-lookup popcount (``vpand``, ``vpsrlw``, ``vpand``,
-  2 ``vpshufb``, ``vpaddb``, ``vpsadbw``), ``vpsllq`` and ``vpaddq`` into the counter:
-  ~102 vector ALU ops = **6.4 per 256 bit-MACs** (direct kernel: 9). Plus 4+1 loads and
-  stores of state and counter and ~12 reloads of spilled broadcast ``a`` words and of
-  the lookup constants (``rsp``-relative): 16 ``ymm`` do not hold 16 broadcasts, 4 state
-  vectors and the temporaries. 140 instructions per trip.
-- Natively (Zen 4, AVX-512): LLVM uses ``zmm`` and ``vpternlogq`` (one op per adder
-  output), and ``vpopcntq``; but the direct kernel needs only ``vpxor`` + ``vpopcntq`` +
-  ``vpaddq`` per 512 bit-MACs, and is faster (below).
+  one trip = 16 words x 4 columns = 4096 bit-MACs, 124 instructions: 16 ``vpxor`` with a
+  memory operand (the panel words) against broadcast ``a`` words, 31 more ``vpxor``, 32
+  ``vpand`` and 15 ``vpor`` (the 15 adders), one nibble-lookup popcount (``vpand``,
+  ``vpsrlw``, ``vpand``, 2 ``vpshufb``, ``vpaddb``, ``vpsadbw``), ``vpsllq`` and
+  ``vpaddq`` into the counter: ~102 vector ALU ops = **6.4 per 256 bit-MACs** (direct
+  kernel: 9). No ``vpopcntq``, no ``zmm``. Loads: 4 state vectors + 1 counter (stored
+  back), 11 ``rsp``-relative reloads (the hoisted ``a`` broadcasts and the lookup
+  constants: 16 ``ymm`` do not hold 16 broadcasts, 4 state vectors and the temporaries);
+  these are loads, not ALU ops.
+- Natively (Zen 4, AVX-512): ``zmm``, 8 columns per trip, 91 instructions: 46
+  ``vpxorq``, 15 ``vpandq``, 15 ``vpternlogq`` (LLVM fuses part of each adder), one
+  ``vpopcntq``: ~80 ops per 8192 bit-MACs, but each ``zmm`` op takes two 256-bit pipe
+  slots on Zen 4, ~5 ``ymm``-equivalents per 256 against 3 for the direct kernel
+  (``vpxor``, ``vpopcntq``, ``vpaddq``).
 
-Variants measured (AVX2 code on this Zen 4, 1 thread, GMAC/s; direct kernel ~320 at
-1024x4096x1024, ~340 at 256x65536x256): word-vectorised stripes (16 stripes of the row
-summed by a CSA tree per vector, no carried state), register blocks 1x1 .. 4x2, groups
-of 4 .. 32 words: 190-290, spills of 8-270 per trip above 1x1, and at K = 4096 a 4-word
-stripe is shorter than LLVM's vector loop (group 32: 22-56). Column-vectorised (this
-module), one row of ``a`` per call: 310-370 at K = 4096, 360-400 at K = 16384 and 65536.
-Two rows per call (sharing the panel loads): LLVM no longer vectorised the loop (~100).
-Two independent column halves per trip (to hide the adder chain latency): more spills,
-no gain. A Dadda tree (shallower than Harley-Seal's chain, same 15 adders): no gain.
-Cache blocks of 128 .. 1024 words: within noise. Natively the direct kernel wins,
-~660-980 against ~450-540.
+At 6.4 against 9 ops the adders could give 1.4x; measured (AVX2 code on this Zen 4, one
+thread, ~3.5 GHz) they give 1.05-1.15x: ~350 GMAC/s = ~100 bit-MACs per cycle, ~2.9
+vector ALU ops per cycle where the direct kernel sustains ~3.5. The adder chain is long
+(each trip's weight-16 carry comes ~25-30 cycles after its first load) and one trip is
+~100 vector ops, about what the out-of-order window holds, so trips overlap little; a
+shallower (Dadda) adder tree with the same 15 adders measured the same, though.
+
+Variants measured (AVX2 code, 1 thread, GMAC/s; direct kernel ~320 at 1024x4096x1024,
+~340 at 256x65536x256):
+
+- word-vectorised stripes (the row cut into 16 or 32 stripes, one CSA tree per vector of
+  4 words, no carried state), register blocks 1x1, 1x2, 2x1, 2x2, 4x1, 4x2, groups of
+  4, 8, 16, 32 words: 190-290. Flush of 4-5 popcounts per group: 7.7-8.7 ops per 256
+  in the 1x1 loop; 8-270 ``rsp`` spills per trip above 1x1; at K = 4096 a group of 32
+  leaves 2-word stripes, shorter than LLVM's vector loop (22-56).
+- column-vectorised, ``b`` transposed but not in panels: 100-160 (L1 set conflicts).
+- column-vectorised in panels, one row of ``a`` per call (this module): 320-350 at
+  K = 4096, 345-385 at K = 65536.
+- two rows of ``a`` per call (sharing panel loads): LLVM no longer vectorised the column
+  loop (scalar ``popcntq``), ~100.
+- two independent column halves per trip (to overlap the adder chains): 40% more
+  instructions from spills, no gain. Dadda tree instead of Harley-Seal's chain: same.
+- cache blocks of 128, 512, 1024 words instead of 256: within noise.
+- natively, this module ~430-540 against the direct kernel's ~690-830.
 
 Nothing here compiles at import time; every kernel is compiled on first call and cached.
 """
@@ -84,7 +105,7 @@ def _csa(a, b, c):
 @njit(cache=True, inline="always")
 def _x(aw, panel, r, w, j, g):
     """Mismatch word ``w + g`` of row ``r`` of ``aw`` against column ``j`` of the panel."""
-    return aw[r, w + np.uint64(g)] ^ panel[w + np.uint64(g), j]
+    return aw[r, w + np.uint64(g)] ^ panel[(w + np.uint64(g)) * np.uint64(TILE_N) + j]
 
 
 @njit(cache=True, inline="always")
@@ -136,7 +157,7 @@ def _row(aw, panel, r, w0, w1, state, acc, ii):
             acc[ii, j] += 16 * _ctpop64(s)
     for w in range(g1, w1):  # words left over after the last whole group
         for j in range(cols):
-            acc[ii, j] += _ctpop64(aw[r, w] ^ panel[w, j])
+            acc[ii, j] += _ctpop64(aw[r, w] ^ panel[w * cols + j])
     for j in range(cols):  # flush: weight the popcounts of the state
         acc[ii, j] += (_ctpop64(state[0, j]) + 2 * _ctpop64(state[1, j])
                        + 4 * _ctpop64(state[2, j]) + 8 * _ctpop64(state[3, j]))
@@ -148,7 +169,7 @@ def _task(aw, bp, k, t, out):
     m, n = out.shape
     n_words = aw.shape[1]
     i_lo, j_lo = _tile_origin(t, n)
-    panel = bp[j_lo // TILE_N]
+    panel = bp[j_lo // TILE_N]  # flat (W * TILE_N): constant offsets between words
     acc = np.zeros((TILE_M, TILE_N), dtype=np.int64)
     state = np.empty((4, TILE_N), dtype=np.uint64)
     for w0 in range(0, n_words, TILE_WORDS):
@@ -160,7 +181,7 @@ def _task(aw, bp, k, t, out):
 
 @njit(parallel=True, cache=True)
 def _bgemm_csa_parallel(aw, bp, k, n):
-    """C (M, n) from C-contiguous uint64 ``aw`` (M, W) and panels ``bp``, tiles in prange."""
+    """C (M, n) from C-contiguous uint64 ``aw`` (M, W) and ``panels`` ``bp``, in prange."""
     out = np.empty((aw.shape[0], n), dtype=np.int32)
     for t in prange(_n_tiles(aw.shape[0], n)):
         _task(aw, bp, k, t, out)
@@ -176,25 +197,35 @@ def _bgemm_csa_serial(aw, bp, k, n):
     return out
 
 
-def panels(bw: np.ndarray) -> np.ndarray:
-    """Rows of ``bw`` (N, W) as panels ``(ceil(N / TILE_N), W, TILE_N)``, C-contiguous.
+@njit(cache=True)
+def _fill_panels(bw, out):
+    """``out[p, w, jj] = bw[p * TILE_N + jj, w]``, row by row (numpy's transposing copy of
+    the padded rows measured 8x slower: 3.2 ms for 256 rows of 1024 words)."""
+    n, n_words = bw.shape
+    for i in range(n):
+        p, jj = i // TILE_N, i % TILE_N
+        for w in range(n_words):
+            out[p, w, jj] = bw[i, w]
 
-    Panel ``p`` holds rows ``p * TILE_N ..`` interleaved word by word: ``out[p, w, jj] =
-    bw[p * TILE_N + jj, w]``; rows past ``N`` are zero.
+
+def panels(bw: np.ndarray) -> np.ndarray:
+    """Rows of ``bw`` (N, W) as flat panels ``(ceil(N / TILE_N), W * TILE_N)``.
+
+    Panel ``p`` holds rows ``p * TILE_N ..`` interleaved word by word: ``out[p, w * TILE_N
+    + jj] = bw[p * TILE_N + jj, w]``; rows past ``N`` are zero. C-contiguous.
 
     Examples
     --------
     >>> import numpy as np
     >>> bw = np.arange(6, dtype=np.uint64).reshape(3, 2)
     >>> p = panels(bw)
-    >>> p.shape, p[0, :, :4].tolist()
-    ((1, 2, 64), [[0, 2, 4, 0], [1, 3, 5, 0]])
+    >>> p.shape, p.reshape(1, 2, 64)[0, :, :4].tolist()
+    ((1, 128), [[0, 2, 4, 0], [1, 3, 5, 0]])
     """
     n, n_words = bw.shape
-    n_panels = -(-n // TILE_N)
-    padded = np.zeros((n_panels * TILE_N, n_words), dtype=np.uint64)
-    padded[:n] = bw
-    return np.ascontiguousarray(padded.reshape(n_panels, TILE_N, n_words).transpose(0, 2, 1))
+    out = np.zeros((-(-n // TILE_N), n_words, TILE_N), dtype=np.uint64)
+    _fill_panels(bw, out)
+    return out.reshape(out.shape[0], -1)
 
 
 def bgemm_csa_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:

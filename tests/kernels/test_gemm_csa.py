@@ -78,8 +78,9 @@ def test_all_mismatches_and_no_mismatches():
 
 def test_panels_layout_and_padding():
     bw = np.random.default_rng(0).integers(0, 2**63, size=(TILE_N + 3, 5), dtype=np.uint64)
-    p = gemm_csa.panels(bw)
-    assert p.shape == (2, 5, TILE_N) and p.flags.c_contiguous
+    flat = gemm_csa.panels(bw)
+    assert flat.shape == (2, 5 * TILE_N) and flat.flags.c_contiguous
+    p = flat.reshape(2, 5, TILE_N)
     np.testing.assert_array_equal(p[0].T, bw[:TILE_N])
     np.testing.assert_array_equal(p[1, :, :3].T, bw[TILE_N:])
     assert not p[1, :, 3:].any()
