@@ -178,9 +178,9 @@ def _bgemm_serial(aw, bw, k):
     return out
 
 
-@lru_cache(maxsize=8)
-def _host_features(name: str | None, features: str | None) -> str:
-    return features if features is not None else get_host_cpu_features()
+@lru_cache(maxsize=1)
+def _host_features() -> str:
+    return get_host_cpu_features()
 
 
 def jit_target() -> tuple[str | None, str]:
@@ -189,8 +189,8 @@ def jit_target() -> tuple[str | None, str]:
     Follows Numba's own rule: ``numba.config.CPU_FEATURES`` (``NUMBA_CPU_FEATURES``) if
     set, else the host's features; ``numba.config.CPU_NAME`` (``NUMBA_CPU_NAME``).
     """
-    name, features = numba.config.CPU_NAME, numba.config.CPU_FEATURES
-    return name, _host_features(name, features)
+    features = numba.config.CPU_FEATURES
+    return numba.config.CPU_NAME, features if features is not None else _host_features()
 
 
 def pick_kernel(n_words: int, cpu_name: str | None = None, features: str | None = None
