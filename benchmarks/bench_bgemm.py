@@ -236,7 +236,7 @@ def report(rows: dict, all_threads: int, probe: dict) -> None:
         ref = f"{r['ref']:9.1f}" if r["ref"] is not None else f"{'skipped':>9}"
         print(f"{f'{m}x{k}x{n}':>16} | {r['f32']:8.1f} | {ref} | {r['direct', 1]:9.1f} | "
               f"{r['direct', t]:9.1f} | {r['csa', 1]:7.1f} | {r['csa', t]:7.1f} | "
-              f"{r['bgemm']:8.1f} {gemm.pick_kernel(-(-k // 64)):>6} | {r['pack_ms']:7.1f}")
+              f"{r['bgemm']:8.1f} {gemm.pick_kernel(m, n, -(-k // 64)):>6} | {r['pack_ms']:7.1f}")
     for (m, k, n), r in rows.items():
         if r["ref"] is None:
             print(f"NumPy reference skipped for {m}x{k}x{n}: estimated "

@@ -43,15 +43,18 @@ blocks 2x2, 4x2, 4x4, 6x2 and 8x1 measured within 10% of each other, and tile si
 16x32 to 128x128 made no difference (only a tiny 16-word tile hurt, -40%).
 
 Choice of kernel (:func:`pick_kernel`, called by :func:`bgemm_words`): on AVX2 targets
-without VPOPCNTDQ, rows of at least ``CSA_MIN_WORDS`` = 32 words go to ``gemm_csa``
-(Harley-Seal carry-save adders: 6.4 vector ops per 256 bit-MACs instead of 9). Measured
-with the AVX2 code, one thread, best of interleaved runs: 1.03-1.07x at 16 words (K =
-1024), 1.10-1.15x at 32 words, 1.05-1.10x at 64 words (1024x4096x1024) and 1.03-1.10x at
-1024 words (256x65536x256); on two threads the same within noise (0.93-1.07x). So the
-gain is real but modest; below 32 words the adders' per-row flush is not repaid
-reliably. With VPOPCNTDQ this module's kernel stays: 0.6x for ``gemm_csa`` natively. The
-ISA test follows what the JIT compiles for (``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES``,
-else the host; :func:`jit_target`), not the CPU the process runs on.
+without VPOPCNTDQ, products with rows of at least ``CSA_MIN_WORDS`` = 8 words and at least
+``CSA_MIN_ROWS`` = 64 rows in each operand go to ``gemm_csa`` (Harley-Seal carry-save
+adders, 6.5 vector ops per 256 bit-MACs instead of 9); everything else, and every
+product on targets with VPOPCNTDQ, stays here. Measured with the AVX2 code on this Zen 4
+(1 thread, best of interleaved runs, CSA / direct): 0.92x at 4 words (512x256x512),
+1.14x at 8, 1.04x at 12, 1.11-1.14x at 16, 1.17x at 32, 1.12x at 64 (1024x4096x1024) and
+1024 words (256x65536x256); 0.52x at 32x4096x32 (panels of 64 columns, half padding),
+1.04x at 64x4096x64, 1.09x at 128x4096x128; on two threads 0.96-1.20x, noisier. So the
+gain is real but modest. Natively (VPOPCNTDQ) ``gemm_csa`` runs at 0.6-0.8x from 32 words
+on. The ISA test follows what the JIT compiles for (``NUMBA_CPU_NAME`` /
+``NUMBA_CPU_FEATURES``, else the host; :func:`jit_target`), not the CPU the process runs
+on.
 
 Row tails (``M`` not a multiple of 4, ``N`` odd) reuse the same micro-kernel with the
 row index clamped to the last row; the extra counts land in spare rows of the tile's
@@ -76,9 +79,11 @@ from .popcount import _ctpop64
 
 __all__ = ["bgemm", "binary_matmul", "jit_target", "pick_kernel"]
 
-# Rows of at least this many words go to the carry-save-adder kernel on AVX2 targets
-# without VPOPCNTDQ (measured crossover: see the module docstring).
-CSA_MIN_WORDS = 32
+# Products go to the carry-save-adder kernel on AVX2 targets without VPOPCNTDQ when rows
+# have at least CSA_MIN_WORDS words and both operands at least CSA_MIN_ROWS rows
+# (measured crossovers: see the module docstring).
+CSA_MIN_WORDS = 8
+CSA_MIN_ROWS = 64
 # LLVM CPU names whose default features include AVX-512 VPOPCNTDQ (used when NUMBA_CPU_NAME
 # names one of them and NUMBA_CPU_FEATURES does not say otherwise).
 _VPOPCNTDQ_CPUS = frozenset({
@@ -193,34 +198,38 @@ def jit_target() -> tuple[str | None, str]:
     return numba.config.CPU_NAME, features if features is not None else _host_features()
 
 
-def pick_kernel(n_words: int, cpu_name: str | None = None, features: str | None = None
-                ) -> str:
-    """Which bgemm kernel is faster for rows of ``n_words`` words on a CPU.
+def pick_kernel(m: int, n: int, n_words: int, cpu_name: str | None = None,
+                features: str | None = None) -> str:
+    """Which bgemm kernel is faster for an ``(m, n)`` product of rows of ``n_words`` words.
 
     Parameters
     ----------
+    m, n : int
+        Rows of the two packed operands.
     n_words : int
         Words per packed row (``ceil(K / 64)``).
     cpu_name, features : str, optional
-        LLVM CPU name and feature string (``"+avx2,-avx512f,..."``); both default to what
-        the JIT targets (:func:`jit_target`).
+        LLVM CPU name and feature string (``"+avx2,-avx512f,..."``); if both are omitted,
+        what the JIT targets (:func:`jit_target`).
 
     Returns
     -------
     str
-        ``"csa"`` (``gemm_csa``: carry-save adders, one popcount per 16 words) when the
-        target has AVX2 but no AVX-512 VPOPCNTDQ and rows have at least
-        ``CSA_MIN_WORDS`` words; else ``"direct"`` (this module's kernel; with VPOPCNTDQ
-        its ``vpopcntq`` is cheaper than the adders, and on short rows the adders'
-        per-row flush is not repaid).
+        ``"csa"`` (``gemm_csa``: carry-save adders, one popcount per 8 words) when the
+        target has AVX2 but no AVX-512 VPOPCNTDQ, rows have at least ``CSA_MIN_WORDS``
+        words and both operands at least ``CSA_MIN_ROWS`` rows; else ``"direct"`` (this
+        module's kernel). With VPOPCNTDQ, ``vpopcntq`` is cheaper than the adders; with
+        shorter rows a row holds less than one adder group; with fewer rows the repacking
+        of an operand into panels, and the panels' 64-column granularity, cost more than
+        the adders save.
 
     Examples
     --------
-    >>> pick_kernel(64, "znver3", "+avx2")
+    >>> pick_kernel(1024, 1024, 64, "znver3", "+avx2")
     'csa'
-    >>> pick_kernel(64, "znver4", "+avx2,+avx512f,+avx512vpopcntdq")
+    >>> pick_kernel(1024, 1024, 64, "znver4", "+avx2,+avx512f,+avx512vpopcntdq")
     'direct'
-    >>> pick_kernel(8, "znver3", "+avx2")
+    >>> pick_kernel(1, 4096, 64, "znver3", "+avx2")
     'direct'
     """
     if cpu_name is None and features is None:
@@ -228,9 +237,8 @@ def pick_kernel(n_words: int, cpu_name: str | None = None, features: str | None 
     flags = set((features or "").split(","))
     vpopcntq = "+avx512vpopcntdq" in flags or (
         cpu_name in _VPOPCNTDQ_CPUS and "-avx512vpopcntdq" not in flags)
-    if "+avx2" in flags and not vpopcntq and n_words >= CSA_MIN_WORDS:
-        return "csa"
-    return "direct"
+    big = n_words >= CSA_MIN_WORDS and min(m, n) >= CSA_MIN_ROWS
+    return "csa" if "+avx2" in flags and not vpopcntq and big else "direct"
 
 
 def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
@@ -239,7 +247,7 @@ def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
     The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words` or
     ``gemm_csa.bgemm_csa_words``.
     """
-    if pick_kernel(aw.shape[1]) == "csa":
+    if pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1]) == "csa":
         return bgemm_csa_words(aw, bw, k)
     return bgemm_direct_words(aw, bw, k)
 

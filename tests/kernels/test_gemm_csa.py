@@ -1,5 +1,5 @@
 """Carry-save-adder bgemm (gemm_csa): exact equality with the float ±1 matmul; the choice
-of kernel by target ISA and row length (gemm.pick_kernel)."""
+of kernel by target ISA and product shape (gemm.pick_kernel)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_csa_kernels_equal_float_matmul(case):
     (33, 64 * TILE_WORDS + 65, 3),  # one word past a cache block
     (5, 2 * 64 * TILE_WORDS + GROUP_BITS + 7, 67),  # 3 blocks, a group and a word tail
     (70, 64 * TILE_WORDS - 1, TILE_N + 1),  # block minus one bit, 2 panels
-    (1, 3 * GROUP_BITS + 64 * 15, 1),  # 15 words after the last whole group
+    (1, 3 * GROUP_BITS + 64 * (gemm_csa.GROUP_WORDS - 1), 1),  # group - 1 word of tail
     (37, GROUP_BITS - 1, 130),
 ])
 def test_long_rows_and_tails(m, k, n):
@@ -103,25 +103,27 @@ AVX2 = "+avx2,+popcnt,-avx512f,-avx512vpopcntdq"
 AVX512 = "+avx2,+avx512f,+avx512vpopcntdq"
 
 
-@pytest.mark.parametrize(("n_words", "name", "features", "kernel"), [
-    (64, "znver3", AVX2, "csa"),
-    (gemm.CSA_MIN_WORDS, "haswell", "+avx2", "csa"),
-    (gemm.CSA_MIN_WORDS - 1, "znver3", AVX2, "direct"),  # short rows: flush not repaid
-    (64, "znver4", AVX512, "direct"),  # vpopcntq beats the adders
-    (64, "znver4", "+avx2", "direct"),  # the named CPU brings VPOPCNTDQ
-    (64, "znver4", "+avx2,-avx512vpopcntdq", "csa"),
-    (64, "x86-64", "+sse4.2,+popcnt", "direct"),  # no AVX2: not measured, direct kernel
-    (64, "generic", "", "direct"),
+@pytest.mark.parametrize(("m", "n", "n_words", "name", "features", "kernel"), [
+    (1024, 1024, 64, "znver3", AVX2, "csa"),
+    (gemm.CSA_MIN_ROWS, 4096, gemm.CSA_MIN_WORDS, "haswell", "+avx2", "csa"),
+    (1024, 1024, gemm.CSA_MIN_WORDS - 1, "znver3", AVX2, "direct"),  # under one group
+    (gemm.CSA_MIN_ROWS - 1, 1024, 64, "znver3", AVX2, "direct"),  # panels not repaid
+    (1024, 1, 64, "znver3", AVX2, "direct"),
+    (1024, 1024, 64, "znver4", AVX512, "direct"),  # vpopcntq beats the adders
+    (1024, 1024, 64, "znver4", "+avx2", "direct"),  # the named CPU brings VPOPCNTDQ
+    (1024, 1024, 64, "znver4", "+avx2,-avx512vpopcntdq", "csa"),
+    (1024, 1024, 64, "x86-64", "+sse4.2,+popcnt", "direct"),  # no AVX2: not measured
+    (1024, 1024, 64, "generic", "", "direct"),
 ])
-def test_pick_kernel(n_words, name, features, kernel):
-    assert gemm.pick_kernel(n_words, name, features) == kernel
+def test_pick_kernel(m, n, n_words, name, features, kernel):
+    assert gemm.pick_kernel(m, n, n_words, name, features) == kernel
 
 
 def test_jit_target_follows_numba_config(monkeypatch):
     monkeypatch.setattr(numba.config, "CPU_NAME", "znver3")
     monkeypatch.setattr(numba.config, "CPU_FEATURES", "+avx2")
     assert gemm.jit_target() == ("znver3", "+avx2")
-    assert gemm.pick_kernel(64) == "csa"
+    assert gemm.pick_kernel(1024, 1024, 64) == "csa"
     monkeypatch.setattr(numba.config, "CPU_NAME", None)
     monkeypatch.setattr(numba.config, "CPU_FEATURES", None)
     assert gemm.jit_target() == (None, get_host_cpu_features())
@@ -130,7 +132,7 @@ def test_jit_target_follows_numba_config(monkeypatch):
 def test_bgemm_words_dispatches_on_pick_kernel(monkeypatch):
     aw = bw = np.zeros((2, 40), dtype=np.uint64)
     monkeypatch.setattr(gemm, "bgemm_csa_words", lambda *args: "csa called")
-    monkeypatch.setattr(gemm, "pick_kernel", lambda n_words: "csa")
+    monkeypatch.setattr(gemm, "pick_kernel", lambda m, n, n_words: "csa")
     assert gemm.bgemm_words(aw, bw, 40 * 64) == "csa called"
-    monkeypatch.setattr(gemm, "pick_kernel", lambda n_words: "direct")
+    monkeypatch.setattr(gemm, "pick_kernel", lambda m, n, n_words: "direct")
     np.testing.assert_array_equal(gemm.bgemm_words(aw, bw, 40 * 64), np.full((2, 2), 2560))
