@@ -1,12 +1,23 @@
 """Binary GEMM throughput: bnncore's packed XNOR-popcount kernel vs float32 BLAS.
 
-For M x K x N in {256x1024x256, 1024x4096x1024, 4096x4096x64} on the same random ±1 data,
+For M x K x N in {256x1024x256, 1024x4096x1024, 4096x4096x64, 256x65536x256} on the same
+random ±1 data,
 prints GMAC/s (one MAC = one ±1 product added) of
 (a) ``numpy`` float32 matmul (BLAS),
 (b) the NumPy reference on packed words (``reference.bgemm_reference``, ``np.bitwise_count``),
-(c) ``bgemm`` on packed operands with 1 thread and with all threads,
-and the ratio bgemm(all threads) / float32 measured in this run. Then the machine's
-popcount limit (cores x GHz x popcount bits per cycle of the ISA) and bgemm's share of it.
+(c) both binary kernels on packed operands, with 1 thread and with all threads: the direct
+XOR-popcount kernel (``gemm.bgemm_direct_words``) and the carry-save-adder kernel
+(``gemm_csa.bgemm_csa_words``), and ``bgemm`` with all threads (the kernel
+``gemm.pick_kernel`` selects for the JIT's target, printed),
+and the ratios of each to float32 measured in this run. Then a ceiling probe measured in
+the same run: bit-MACs per cycle of a pure XOR + popcount stream over six L1-resident
+rows, register-blocked 4 x 2 like the direct kernel and compiled the same way (1 thread
+and all threads; clock from a dependent imul+add chain), and each kernel's fraction of
+it: what tiling, memory and the rest cost the direct kernel. The carry-save kernel does
+fewer ops per bit than that stream, so it can exceed 100%.
+
+Run it as well with ``NUMBA_CPU_NAME=znver3 NUMBA_CPU_FEATURES=+avx2`` to compile (and
+measure) the AVX2 code on a CPU with AVX-512.
 
 Timing: every function is called once first (Numba compiles, BLAS warms up), then the best
 of several runs is kept. BLAS and bgemm are timed in separate phases, bgemm first and BLAS
@@ -34,12 +45,17 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
-from bnncore.kernels import bgemm, pack_bits  # noqa: E402
+from bnncore.kernels import bgemm, gemm, pack_bits  # noqa: E402
+from bnncore.kernels.gemm_csa import bgemm_csa_words  # noqa: E402
+from bnncore.kernels.popcount import _ctpop64  # noqa: E402
 from bnncore.kernels.reference import bgemm_reference  # noqa: E402
 
-SIZES = [(256, 1024, 256), (1024, 4096, 1024), (4096, 4096, 64)]
+SIZES = [(256, 1024, 256), (1024, 4096, 1024), (4096, 4096, 64), (256, 65536, 256)]
 REFERENCE_BUDGET_S = 20.0
 PAUSE_S = 1.0  # lets the previous thread pool go idle
+PROBE_WORDS = 256  # six rows of 2 KiB: L1-resident
+PROBE_PASSES = 10_000
+KERNELS = {"direct": gemm.bgemm_direct_words, "csa": bgemm_csa_words}
 
 
 def best_time(fn, repeats: int, min_seconds: float = 1.0) -> float:
@@ -57,9 +73,9 @@ def best_time(fn, repeats: int, min_seconds: float = 1.0) -> float:
     return best
 
 
-def cpu_info() -> tuple[str, float, set[str]]:
-    """Model name, MHz and feature flags from /proc/cpuinfo (empty if unavailable)."""
-    model, mhz, flags = "unknown", 0.0, set()
+def cpu_info() -> tuple[str, float]:
+    """Model name and MHz from /proc/cpuinfo (empty if unavailable)."""
+    model, mhz = "unknown", 0.0
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -69,23 +85,9 @@ def cpu_info() -> tuple[str, float, set[str]]:
                     model = value.strip()
                 elif key == "cpu MHz" and not mhz:
                     mhz = float(value)
-                elif key == "flags" and not flags:
-                    flags = set(value.split())
     except OSError:
         pass
-    return model, mhz, flags
-
-
-def popcount_bits_per_cycle(flags: set[str]) -> tuple[int, str]:
-    """Peak popcount bits per cycle per core for the path LLVM emits for ``ctpop`` here."""
-    if "avx512_vpopcntdq" in flags:
-        return 1024, "AVX-512 VPOPCNTDQ: 512-bit vpopcntq, up to 2 per cycle"
-    if "avx2" in flags:
-        return 256, ("AVX2, no VPOPCNTDQ: nibble-LUT popcount, 2 vpshufb per 256 bits on "
-                     "2 shuffle ports = one 256-bit vector per cycle")
-    if "popcnt" in flags:
-        return 64, "scalar popcnt: 64 bits, 1 per cycle"
-    return 16, "no popcount instruction: bit tricks, ~16 bits per cycle (rough)"
+    return model, mhz
 
 
 @numba.njit
@@ -102,6 +104,55 @@ def effective_ghz() -> float:
     return 4 * n / seconds / 1e9
 
 
+@numba.njit
+def _xor_popcount_stream(rows, passes):
+    """XOR + popcount of rows 0-3 of ``rows`` against rows 4 and 5, ``passes`` times.
+
+    The ceiling probe: the same 4 x 2 register blocking as bgemm's direct micro-kernel
+    (6 loads per 8 word pairs), on L1-resident rows, with no tiling around it.
+    """
+    total = 0
+    for _ in range(passes):
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0
+        for w in range(rows.shape[1]):
+            y0, y1 = rows[4, w], rows[5, w]
+            x = rows[0, w]
+            s0 += _ctpop64(x ^ y0)
+            s1 += _ctpop64(x ^ y1)
+            x = rows[1, w]
+            s2 += _ctpop64(x ^ y0)
+            s3 += _ctpop64(x ^ y1)
+            x = rows[2, w]
+            s4 += _ctpop64(x ^ y0)
+            s5 += _ctpop64(x ^ y1)
+            x = rows[3, w]
+            s6 += _ctpop64(x ^ y0)
+            s7 += _ctpop64(x ^ y1)
+        total += s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+    return total
+
+
+@numba.njit(parallel=True)
+def _xor_popcount_streams(rows, passes):
+    """One probe stream per thread, each on its own rows."""
+    totals = np.zeros(rows.shape[0], dtype=np.int64)
+    for t in numba.prange(rows.shape[0]):
+        totals[t] = _xor_popcount_stream(rows[t], passes)
+    return totals
+
+
+def probe_bits_per_second(threads: int, repeats: int) -> float:
+    """Bit-MACs per second of the XOR + popcount probe from L1 on ``threads`` threads."""
+    rows = np.random.default_rng(1).integers(0, 2**63, size=(threads, 6, PROBE_WORDS),
+                                             dtype=np.uint64)
+    bits = threads * PROBE_PASSES * 8 * PROBE_WORDS * 64
+    if threads == 1:
+        fn = partial(_xor_popcount_stream, rows[0], PROBE_PASSES)
+    else:
+        fn = partial(_xor_popcount_streams, rows, PROBE_PASSES)
+    return bits / best_time(fn, repeats, min_seconds=0.5)
+
+
 def blas_line() -> str:
     """The BLAS libraries loaded, numpy's (the one ``np.matmul`` calls) marked."""
     parts = []
@@ -114,7 +165,8 @@ def blas_line() -> str:
 
 
 def make_data(rng: np.random.Generator) -> tuple[dict, dict]:
-    """±1 float32 operands and their packed forms per size; checks bgemm (and compiles it)."""
+    """±1 float32 operands and their packed forms per size; checks the kernels (and
+    compiles them)."""
     data, rows = {}, {}
     for m, k, n in SIZES:
         a = rng.choice(np.array([-1, 1], dtype=np.float32), size=(m, k))
@@ -123,7 +175,12 @@ def make_data(rng: np.random.Generator) -> tuple[dict, dict]:
         pa, pb = pack_bits(a, axis=1), pack_bits(b, axis=0)
         rows[m, k, n] = {"pack_ms": 1e3 * (time.perf_counter() - start)}
         data[m, k, n] = (a, b, pa, pb)
-        assert np.array_equal(bgemm(pa, pb), a @ b)
+        # the kernels get the packed words as they are (no copy inside the timings)
+        assert gemm.kernel_words(pa.words) is pa.words and gemm.kernel_words(pb.words) is pb.words
+        expected = a @ b
+        assert np.array_equal(bgemm(pa, pb), expected)
+        for kernel in KERNELS.values():
+            assert np.array_equal(kernel(pa.words, pb.words, k), expected)
     return data, rows
 
 
@@ -131,23 +188,31 @@ def gmacs(size: tuple[int, int, int], seconds: float) -> float:
     return size[0] * size[1] * size[2] / seconds / 1e9
 
 
-def measure(data: dict, rows: dict, repeats: int, all_threads: int) -> None:
-    """Fill ``rows`` with GMAC/s of bgemm (all threads, 1 thread) and float32 BLAS.
+def measure(data: dict, rows: dict, repeats: int, all_threads: int) -> dict:
+    """Fill ``rows`` with GMAC/s of each kernel and bgemm, then float32 BLAS; return the
+    ceiling probe's bit-MACs per second per thread count.
 
     Order matters on a small machine: idle OpenBLAS workers spin (sched_yield) for ~0.1 s
     after each call and delay Numba's workers by whole scheduler slices, so BLAS runs last,
     after a pause; and Numba's OpenMP pool, once shrunk to one thread, came back slower,
-    so the threaded bgemm runs come first.
+    so the threaded runs come first.
     """
     time.sleep(PAUSE_S)
-    for threads, key in ((all_threads, "bgemm_all"), (1, "bgemm_1")):
+    probe = {}
+    for threads in (all_threads, 1):
         numba.set_num_threads(threads)
         for size, (_, _, pa, pb) in data.items():
-            rows[size][key] = gmacs(size, best_time(partial(bgemm, pa, pb), repeats))
+            if threads == all_threads:
+                rows[size]["bgemm"] = gmacs(size, best_time(partial(bgemm, pa, pb), repeats))
+            for name, kernel in KERNELS.items():
+                run = partial(kernel, pa.words, pb.words, size[1])
+                rows[size][name, threads] = gmacs(size, best_time(run, repeats))
+        probe[threads] = probe_bits_per_second(threads, repeats)
     numba.set_num_threads(all_threads)
     time.sleep(PAUSE_S)
     for size, (a, b, _, _) in data.items():
         rows[size]["f32"] = gmacs(size, best_time(partial(np.matmul, a, b), repeats))
+    return probe
 
 
 def measure_reference(data: dict, rows: dict) -> None:
@@ -162,28 +227,35 @@ def measure_reference(data: dict, rows: dict) -> None:
             rows[size]["ref"] = gmacs(size, best_time(ref, 3, min_seconds=0.0))
 
 
-def report(rows: dict, all_threads: int, mhz: float, flags: set[str]) -> None:
-    bits, how = popcount_bits_per_cycle(flags)
-    limit = all_threads * mhz / 1e3 * bits
-    print(f"{'M x K x N':>16} | {'f32 BLAS':>9} | {'NumPy ref':>9} | {'bgemm 1t':>9} | "
-          f"{'bgemm ' + str(all_threads) + 't':>9} | {'bgemm/f32':>9} | {'of limit':>8} | "
-          f"{'pack ms':>7}   (GMAC/s)")
+def report(rows: dict, all_threads: int, probe: dict) -> None:
+    t = all_threads
+    print(f"{'M x K x N':>16} | {'f32 BLAS':>8} | {'NumPy ref':>9} | {'direct 1t':>9} | "
+          f"{f'direct {t}t':>9} | {'csa 1t':>7} | {f'csa {t}t':>7} | {f'bgemm {t}t':>8} "
+          f"{'picks':>6} | {'pack ms':>7}   (GMAC/s)")
     for (m, k, n), r in rows.items():
         ref = f"{r['ref']:9.1f}" if r["ref"] is not None else f"{'skipped':>9}"
-        print(f"{f'{m}x{k}x{n}':>16} | {r['f32']:9.1f} | {ref} | {r['bgemm_1']:9.1f} | "
-              f"{r['bgemm_all']:9.1f} | {r['bgemm_all'] / r['f32']:8.1f}x | "
-              f"{100 * r['bgemm_all'] / limit:7.0f}% | {r['pack_ms']:7.1f}")
+        print(f"{f'{m}x{k}x{n}':>16} | {r['f32']:8.1f} | {ref} | {r['direct', 1]:9.1f} | "
+              f"{r['direct', t]:9.1f} | {r['csa', 1]:7.1f} | {r['csa', t]:7.1f} | "
+              f"{r['bgemm']:8.1f} {gemm.pick_kernel(m, n, -(-k // 64)):>6} | {r['pack_ms']:7.1f}")
     for (m, k, n), r in rows.items():
         if r["ref"] is None:
             print(f"NumPy reference skipped for {m}x{k}x{n}: estimated "
                   f"{r['ref_estimate_s']:.0f} s > {REFERENCE_BUDGET_S:.0f} s")
-    print(f"popcount limit: {all_threads} cores x {mhz / 1e3:.2f} GHz (/proc/cpuinfo) x "
-          f"{bits} bits/cycle = {limit:.0f} GMAC/s; {how}")
-    best = max(r["bgemm_all"] for r in rows.values())
     clock = effective_ghz()
-    print(f"measured clock (dependent imul+add chain): {clock:.2f} GHz -> limit "
-          f"{all_threads * clock * bits:.0f} GMAC/s; best bgemm {best:.0f} GMAC/s = "
-          f"{100 * best / (all_threads * clock * bits):.0f}% of it")
+    print(f"ceiling probe (4x2 XOR + popcount of six {PROBE_WORDS}-word rows in L1): "
+          + ", ".join(f"{th}t {probe[th] / 1e9:.0f} GMAC/s = "
+                      f"{probe[th] / (th * clock * 1e9):.0f} bit-MACs/cycle/core"
+                      for th in (1, t))
+          + f" at {clock:.2f} GHz (dependent imul+add chain)")
+    print(f"{'M x K x N':>16} | {'direct/f32':>10} | {'csa/f32':>8} | {'bgemm/f32':>9} | "
+          f"of probe: {'direct 1t':>9} {f'direct {t}t':>9} {'csa 1t':>7} {f'csa {t}t':>7}")
+    for (m, k, n), r in rows.items():
+        print(f"{f'{m}x{k}x{n}':>16} | {r['direct', t] / r['f32']:9.1f}x | "
+              f"{r['csa', t] / r['f32']:7.1f}x | {r['bgemm'] / r['f32']:8.1f}x | "
+              f"{'':>9} {100 * r['direct', 1] * 1e9 / probe[1]:8.0f}% "
+              f"{100 * r['direct', t] * 1e9 / probe[t]:8.0f}% "
+              f"{100 * r['csa', 1] * 1e9 / probe[1]:6.0f}% "
+              f"{100 * r['csa', t] * 1e9 / probe[t]:6.0f}%")
 
 
 def main() -> None:
@@ -191,14 +263,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per measurement")
     repeats = parser.parse_args().repeats
     all_threads = numba.config.NUMBA_NUM_THREADS
-    model, mhz, flags = cpu_info()
+    model, mhz = cpu_info()
     data, rows = make_data(np.random.default_rng(0))
-    measure(data, rows, repeats, all_threads)
+    probe = measure(data, rows, repeats, all_threads)
     measure_reference(data, rows)
+    name, features = gemm.jit_target()
+    isa = [f for f in ("avx2", "avx512f", "avx512vpopcntdq") if f"+{f}" in features.split(",")]
     print(f"CPU: {model}, {all_threads} Numba threads ({numba.threading_layer()} layer), "
           f"{mhz:.0f} MHz in /proc/cpuinfo")
+    print(f"JIT target: {name or 'host'} with {'+'.join(isa) or 'none of avx2/avx512'}")
     print(f"BLAS: {blas_line()}")
-    report(rows, all_threads, mhz, flags)
+    report(rows, all_threads, probe)
 
 
 if __name__ == "__main__":

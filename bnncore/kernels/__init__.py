@@ -5,7 +5,8 @@
 ``reference`` holds the plain NumPy versions the kernels are tested against.
 
 Modules: ``bitpack`` (packing), ``popcount``, ``gemm`` (``bgemm``, ``binary_matmul``),
-``bconv`` (``bconv2d``), ``scan`` (FSG's selective scan) and ``reference``. Importing this
+``gemm_csa`` (the carry-save-adder kernel ``bgemm`` uses on AVX2 CPUs), ``bconv``
+(``bconv2d``), ``scan`` (FSG's selective scan) and ``reference``. Importing this
 package compiles nothing; each kernel is compiled on its first call and cached on disk.
 
 Examples

@@ -18,24 +18,43 @@ How the kernel is organised
   of ``a`` is used twice and each word of ``b`` four times, and the eight counters live in
   registers. The word loop is contiguous, so LLVM vectorises it (4 words per ``ymm``).
 
-What the assembly shows (``_bgemm_parallel.inspect_asm()`` of an uncached copy; AMD EPYC
-Zen 3, AVX2, no AVX-512, Numba 0.68, LLVM 22): the hot loop is branch-free AVX2 and handles
-4 words of the 4 x 2 block per trip: 6 ``vmovdqu`` loads, then for each of the 8 outputs a
-``vpxor``, the nibble-lookup popcount (``vpand``, ``vpsrlw``, ``vpand``, two ``vpshufb``,
-``vpaddb``), ``vpsadbw`` to sum bytes per lane and ``vpaddq`` into the counter: 72 vector
-ops per 2048 bit-products, 9 per 256. A scalar ``popcntq`` loop handles leftover words.
+What the assembly shows (``inspect_asm()`` of an uncached copy, Numba 0.68, LLVM 22, on
+an AMD EPYC Zen 4; AVX2 code compiled with ``NUMBA_CPU_NAME=znver3
+NUMBA_CPU_FEATURES=+avx2``): the hot loop is branch-free and handles 4 words of the 4 x 2
+block per trip, in ``ymm`` registers either way (LLVM prefers 256-bit vectors on Zen 4),
+after 6 ``vmovdqu`` loads:
 
-Performance (``benchmarks/bench_bgemm.py``, 2 cores, 1024x4096x1024): ~285 GMAC/s on one
-thread, ~570 on two, against 40-90 GMAC/s for float32 OpenBLAS on the same ±1 data: 6-15x
-depending on how BLAS fares on the (shared, noisy) host. One thread sustains about
-95 bits per cycle at 3.1 GHz, close to the ~114 that 9 ops per 256 bits allow on Zen 3's 4
-vector pipes, so the kernel is bound by the popcount arithmetic, not by memory: register
+- AVX2: for each of the 8 outputs a ``vpxor``, the nibble-lookup popcount (``vpand``,
+  ``vpsrlw``, ``vpand``, two ``vpshufb``, ``vpaddb``), ``vpsadbw`` to sum bytes per lane
+  and ``vpaddq`` into the counter: 72 vector ops per 2048 bit-MACs, 9 per 256 (81
+  instructions per trip).
+- AVX-512 VPOPCNTDQ (native here): ``vpxor``, ``vpopcntq``, ``vpaddq`` per output: 24
+  ops per 2048 bit-MACs, 3 per 256 (33 instructions per trip).
+
+A scalar ``popcntq`` loop handles leftover words.
+
+Performance (``benchmarks/bench_bgemm.py``, 2 cores of a shared, noisy VM, GMAC/s at
+1024x4096x1024; the probe is the same 4 x 2 XOR-popcount loop on L1-resident rows):
+natively ~690-730 on one thread and 1300-1500 on two, 13-15x float32 OpenBLAS
+(~100), ~60-70% of the probe (~1160 on one thread = 330 bit-MACs per cycle at 3.5 GHz).
+With the AVX2 code, ~320 on one thread, ~5.5-6.5x OpenBLAS, ~85 bit-MACs per cycle,
+close to the probe (~300): bound by the popcount arithmetic, not by memory. Register
 blocks 2x2, 4x2, 4x4, 6x2 and 8x1 measured within 10% of each other, and tile sizes from
-16x32 to 128x128 made no difference (only a tiny 16-word tile hurt, -40%). Going faster
-on AVX2 needs fewer ops per bit; a Harley-Seal carry-save-adder variant (one popcount per
-16 words) was tried in Numba and ran at ~0.85x of this kernel. With AVX-512 VPOPCNTDQ
-(one ``vpopcntq`` per 512 bits instead of ~7 ops per 256) the same source should gain a
-lot; it could not be measured here.
+16x32 to 128x128 made no difference (only a tiny 16-word tile hurt, -40%).
+
+Choice of kernel (:func:`pick_kernel`, called by :func:`bgemm_words`): on AVX2 targets
+without VPOPCNTDQ, products with rows of at least ``CSA_MIN_WORDS`` = 8 words and at least
+``CSA_MIN_ROWS`` = 64 rows in each operand go to ``gemm_csa`` (Harley-Seal carry-save
+adders, 6.5 vector ops per 256 bit-MACs instead of 9); everything else, and every
+product on targets with VPOPCNTDQ, stays here. Measured with the AVX2 code on this Zen 4
+(1 thread, best of interleaved runs, CSA / direct): 0.92x at 4 words (512x256x512),
+1.14x at 8, 1.04x at 12, 1.11-1.14x at 16, 1.17x at 32, 1.12x at 64 (1024x4096x1024) and
+1024 words (256x65536x256); 0.52x at 32x4096x32 (panels of 64 columns, half padding),
+1.04x at 64x4096x64, 1.09x at 128x4096x128; on two threads 0.96-1.20x, noisier. So the
+gain is real but modest. Natively (VPOPCNTDQ) ``gemm_csa`` runs at 0.6-0.8x from 32 words
+on. The ISA test follows what the JIT compiles for (``NUMBA_CPU_NAME`` /
+``NUMBA_CPU_FEATURES``, else the host; :func:`jit_target`), not the CPU the process runs
+on.
 
 Row tails (``M`` not a multiple of 4, ``N`` odd) reuse the same micro-kernel with the
 row index clamped to the last row; the extra counts land in spare rows of the tile's
@@ -44,25 +63,34 @@ counter array and are never copied out.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 from numba import njit, prange
+from numba.core.codegen import get_host_cpu_features
 
 from .._validation import check_array
+from ._tiles import SERIAL_WORK as SERIAL_WORK  # re-exported: tests and benchmarks read it
+from ._tiles import TILE_M, TILE_N, TILE_WORDS, _n_tiles, _store, _tile_origin, serial_is_faster
 from .bitpack import PackedBits, as_bits, pack_bool
+from .gemm_csa import bgemm_csa_words
 from .popcount import _ctpop64
 
-__all__ = ["bgemm", "binary_matmul"]
+__all__ = ["bgemm", "binary_matmul", "jit_target", "pick_kernel"]
 
-TILE_M = 32  # rows of a per task
-TILE_N = 64  # rows of b per task
-TILE_WORDS = 256  # words per cache block (16384 bits)
-# Word pairs (M * N * words) below which one thread is used. Waking the pool costs more than
-# it saves for small products, and in a packed model the BLAS layers' spinning workers
-# hold the other core right after each float layer: the digits MLP's packed inference
-# (450 x 256 x 4 words) ran at 0.16x of the float path with 1 << 16 and 1.36x with 1 << 20,
-# while the 3 x 4096 binary MLP was unchanged (benchmarks/bench_inference.py).
-SERIAL_WORK = 1 << 20
+# Products go to the carry-save-adder kernel on AVX2 targets without VPOPCNTDQ when rows
+# have at least CSA_MIN_WORDS words and both operands at least CSA_MIN_ROWS rows
+# (measured crossovers: see the module docstring).
+CSA_MIN_WORDS = 8
+CSA_MIN_ROWS = 64
+# LLVM CPU names whose default features include AVX-512 VPOPCNTDQ (used when NUMBA_CPU_NAME
+# names one of them and NUMBA_CPU_FEATURES does not say otherwise).
+_VPOPCNTDQ_CPUS = frozenset({
+    "icelake-client", "icelake-server", "tigerlake", "rocketlake", "sapphirerapids",
+    "emeraldrapids", "graniterapids", "graniterapids-d", "diamondrapids", "znver4", "znver5",
+    "knm"})
+
 
 
 @njit(cache=True, inline="always")
@@ -129,25 +157,19 @@ def _tile(aw, bw, i_lo, j_lo, acc):
 @njit(cache=True, inline="always")
 def _task(aw, bw, k, t, out):
     """Tile number ``t`` of the output: count mismatches, then store ``k - 2 * count``."""
-    m, n = out.shape
-    tiles_n = (n + TILE_N - 1) // TILE_N
-    i_lo = (t // tiles_n) * TILE_M
-    j_lo = (t % tiles_n) * TILE_N
+    i_lo, j_lo = _tile_origin(t, out.shape[1])
     # Per-tile counters (L1-resident) rather than += into C: accumulating into the
     # large output array measured ~15% slower.
     acc = np.zeros((TILE_M + 3, TILE_N + 1), dtype=np.int64)
     _tile(aw, bw, i_lo, j_lo, acc)
-    for ii in range(min(TILE_M, m - i_lo)):
-        for jj in range(min(TILE_N, n - j_lo)):
-            out[i_lo + ii, j_lo + jj] = k - 2 * acc[ii, jj]
+    _store(acc, k, i_lo, j_lo, out)
 
 
 @njit(parallel=True, cache=True)
 def _bgemm_parallel(aw, bw, k):
     """C[i, j] = k - 2 * popcount(aw[i] ^ bw[j]) for C-contiguous uint64 (M, W), (N, W)."""
     out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
-    n_tiles = ((aw.shape[0] + TILE_M - 1) // TILE_M) * ((bw.shape[0] + TILE_N - 1) // TILE_N)
-    for t in prange(n_tiles):
+    for t in prange(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
 
@@ -156,22 +178,86 @@ def _bgemm_parallel(aw, bw, k):
 def _bgemm_serial(aw, bw, k):
     """Same as ``_bgemm_parallel`` on the calling thread only."""
     out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
-    n_tiles = ((aw.shape[0] + TILE_M - 1) // TILE_M) * ((bw.shape[0] + TILE_N - 1) // TILE_N)
-    for t in range(n_tiles):
+    for t in range(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
+
+
+@lru_cache(maxsize=1)
+def _host_features() -> str:
+    return get_host_cpu_features()
+
+
+def jit_target() -> tuple[str | None, str]:
+    """The CPU name (``None``: the host) and LLVM feature string Numba compiles for.
+
+    Follows Numba's own rule: ``numba.config.CPU_FEATURES`` (``NUMBA_CPU_FEATURES``) if
+    set, else the host's features; ``numba.config.CPU_NAME`` (``NUMBA_CPU_NAME``).
+    """
+    features = numba.config.CPU_FEATURES
+    return numba.config.CPU_NAME, features if features is not None else _host_features()
+
+
+def pick_kernel(m: int, n: int, n_words: int, cpu_name: str | None = None,
+                features: str | None = None) -> str:
+    """Which bgemm kernel is faster for an ``(m, n)`` product of rows of ``n_words`` words.
+
+    Parameters
+    ----------
+    m, n : int
+        Rows of the two packed operands.
+    n_words : int
+        Words per packed row (``ceil(K / 64)``).
+    cpu_name, features : str, optional
+        LLVM CPU name and feature string (``"+avx2,-avx512f,..."``); if both are omitted,
+        what the JIT targets (:func:`jit_target`).
+
+    Returns
+    -------
+    str
+        ``"csa"`` (``gemm_csa``: carry-save adders, one popcount per 8 words) when the
+        target has AVX2 but no AVX-512 VPOPCNTDQ, rows have at least ``CSA_MIN_WORDS``
+        words and both operands at least ``CSA_MIN_ROWS`` rows; else ``"direct"`` (this
+        module's kernel). With VPOPCNTDQ, ``vpopcntq`` is cheaper than the adders; with
+        shorter rows a row holds less than one adder group; with fewer rows the repacking
+        of an operand into panels, and the panels' 64-column granularity, cost more than
+        the adders save.
+
+    Examples
+    --------
+    >>> pick_kernel(1024, 1024, 64, "znver3", "+avx2")
+    'csa'
+    >>> pick_kernel(1024, 1024, 64, "znver4", "+avx2,+avx512f,+avx512vpopcntdq")
+    'direct'
+    >>> pick_kernel(1, 4096, 64, "znver3", "+avx2")
+    'direct'
+    """
+    if cpu_name is None and features is None:
+        cpu_name, features = jit_target()
+    flags = set((features or "").split(","))
+    vpopcntq = "+avx512vpopcntdq" in flags or (
+        cpu_name in _VPOPCNTDQ_CPUS and "-avx512vpopcntdq" not in flags)
+    big = n_words >= CSA_MIN_WORDS and min(m, n) >= CSA_MIN_ROWS
+    return "csa" if "+avx2" in flags and not vpopcntq and big else "direct"
 
 
 def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
     """``k - 2 * popcount(aw[i] ^ bw[j])`` for word arrays already in kernel form.
 
-    Small products run on the calling thread: waking the thread pool costs a few
-    microseconds at best, and on a busy or virtualised machine single wake-ups were
-    measured at several milliseconds, hundreds of times the work of a small layer.
+    The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words` or
+    ``gemm_csa.bgemm_csa_words``.
     """
-    one_tile = aw.shape[0] <= TILE_M and bw.shape[0] <= TILE_N
-    small = aw.shape[0] * bw.shape[0] * aw.shape[1] < SERIAL_WORK
-    if one_tile or small or numba.get_num_threads() == 1:
+    if pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1]) == "csa":
+        return bgemm_csa_words(aw, bw, k)
+    return bgemm_direct_words(aw, bw, k)
+
+
+def bgemm_direct_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
+    """This module's kernel (one popcount per word pair), whatever the target.
+
+    Small products run on the calling thread (``_tiles.serial_is_faster``).
+    """
+    if serial_is_faster(aw.shape[0], bw.shape[0], aw.shape[1]):
         return _bgemm_serial(aw, bw, k)
     return _bgemm_parallel(aw, bw, k)
 
