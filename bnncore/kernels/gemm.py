@@ -166,18 +166,17 @@ def _task(aw, bw, k, t, out):
 
 
 @njit(parallel=True, cache=True)
-def _bgemm_parallel(aw, bw, k):
-    """C[i, j] = k - 2 * popcount(aw[i] ^ bw[j]) for C-contiguous uint64 (M, W), (N, W)."""
-    out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
+def _bgemm_parallel(aw, bw, k, out):
+    """out[i, j] = k - 2 * popcount(aw[i] ^ bw[j]) for C-contiguous uint64 (M, W), (N, W);
+    ``out`` is (M, N), int32 or float (Numba compiles one version per dtype)."""
     for t in prange(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
 
 
 @njit(cache=True)
-def _bgemm_serial(aw, bw, k):
+def _bgemm_serial(aw, bw, k, out):
     """Same as ``_bgemm_parallel`` on the calling thread only."""
-    out = np.empty((aw.shape[0], bw.shape[0]), dtype=np.int32)
     for t in range(_n_tiles(aw.shape[0], bw.shape[0])):
         _task(aw, bw, k, t, out)
     return out
@@ -241,25 +240,42 @@ def pick_kernel(m: int, n: int, n_words: int, cpu_name: str | None = None,
     return "csa" if "+avx2" in flags and not vpopcntq and big else "direct"
 
 
-def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
+def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int,
+                out: np.ndarray | None = None) -> np.ndarray:
     """``k - 2 * popcount(aw[i] ^ bw[j])`` for word arrays already in kernel form.
 
     The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words` or
-    ``gemm_csa.bgemm_csa_words``.
+    ``gemm_csa.bgemm_csa_words``. ``out`` as in :func:`bgemm_direct_words` (the CSA kernel
+    computes into a new array and copies).
     """
     if pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1]) == "csa":
-        return bgemm_csa_words(aw, bw, k)
-    return bgemm_direct_words(aw, bw, k)
+        c = bgemm_csa_words(aw, bw, k)
+        if out is None:
+            return c
+        np.copyto(out, c)
+        return out
+    return bgemm_direct_words(aw, bw, k, out)
 
 
-def bgemm_direct_words(aw: np.ndarray, bw: np.ndarray, k: int) -> np.ndarray:
+def bgemm_direct_words(aw: np.ndarray, bw: np.ndarray, k: int,
+                       out: np.ndarray | None = None) -> np.ndarray:
     """This module's kernel (one popcount per word pair), whatever the target.
 
-    Small products run on the calling thread (``_tiles.serial_is_faster``).
+    ``out``, if given, is a C-contiguous ``(M, N)`` array of int32, float32 or float64 that
+    receives the products (as floats they are exact while ``|K| <= 2**24`` for float32),
+    so a caller that needs floats, such as a training forward, neither allocates nor
+    converts. Small products run on the calling thread (``_tiles.serial_is_faster``).
     """
-    if serial_is_faster(aw.shape[0], bw.shape[0], aw.shape[1]):
-        return _bgemm_serial(aw, bw, k)
-    return _bgemm_parallel(aw, bw, k)
+    m, n = aw.shape[0], bw.shape[0]
+    if out is None:
+        out = np.empty((m, n), dtype=np.int32)
+    elif (out.shape != (m, n) or out.dtype not in (np.int32, np.float32, np.float64)
+          or not out.flags.c_contiguous):
+        raise ValueError(f"out must be a C-contiguous int32/float32/float64 array of shape "
+                         f"{(m, n)}, got {out.dtype} {out.shape}")
+    if serial_is_faster(m, n, aw.shape[1]):
+        return _bgemm_serial(aw, bw, k, out)
+    return _bgemm_parallel(aw, bw, k, out)
 
 
 def kernel_words(words: np.ndarray) -> np.ndarray:

@@ -175,8 +175,7 @@ class BinaryDense(BinaryWeightMixin, Dense):
             if pack_pm1_rows(w, ww) and pack_pm1_rows(x, xw):
                 self.forward_path = "packed"
                 y = self._scratch("y", (x.shape[0], w.shape[0]), dtype)
-                np.copyto(y, bgemm_words(xw, ww, x.shape[1]))
-                return y
+                return bgemm_words(xw, ww, x.shape[1], out=y)   # K - 2 popcount, as floats
         if training:
             self.forward_path = "float"
         return super()._product(x, w, training)

@@ -44,7 +44,9 @@ def test_bgemm_on_rows_matches_references(case):
     np.testing.assert_array_equal(c, as_pm1(a) @ as_pm1(bt).T)
     np.testing.assert_array_equal(c, bgemm_reference(pa.words, pb.words, a.shape[1]))
     # small products take the serial kernel: check the parallel one on the same input
-    np.testing.assert_array_equal(gemm_module._bgemm_parallel(pa.words, pb.words, a.shape[1]), c)
+    out = np.empty(c.shape, np.int32)
+    np.testing.assert_array_equal(
+        gemm_module._bgemm_parallel(pa.words, pb.words, a.shape[1], out), c)
     # a matrix packed along axis 0 gives rows of its columns
     np.testing.assert_array_equal(bgemm(pack_bits(a.T, axis=0), pb), c)
 
@@ -58,7 +60,22 @@ def test_tails_and_word_tiles(m, k, n):
     np.testing.assert_array_equal(binary_matmul(a, b), expected)
     aw, bw = pack_bits(a).words, pack_bits(b, axis=0).words
     for kernel in (gemm_module._bgemm_parallel, gemm_module._bgemm_serial):
-        np.testing.assert_array_equal(kernel(aw, bw, k), expected)
+        np.testing.assert_array_equal(kernel(aw, bw, k, np.empty((m, n), np.int32)), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64])
+@pytest.mark.parametrize(("m", "k", "n"), [(3, 70, 5), (130, 4000, 150)])
+def test_out_receives_the_products_in_its_dtype(dtype, m, k, n):
+    """bgemm_words(..., out=) writes exact products into an int or float array."""
+    a, b = pm1_array((m, k), seed=m), pm1_array((k, n), seed=n)
+    aw, bw = pack_bits(a).words, pack_bits(b, axis=0).words
+    out = np.full((m, n), 7, dtype)
+    assert gemm_module.bgemm_words(aw, bw, k, out=out) is out
+    np.testing.assert_array_equal(out, a.astype(np.float64) @ b)
+    with pytest.raises(ValueError, match="out must be a C-contiguous"):
+        gemm_module.bgemm_direct_words(aw, bw, k, out=np.empty((n, m), dtype).T)
+    with pytest.raises(ValueError, match="out must be a C-contiguous"):
+        gemm_module.bgemm_direct_words(aw, bw, k, out=np.empty((m, n), np.int64))
 
 
 def test_large_product_takes_parallel_path():
