@@ -14,7 +14,9 @@ class _BatchNorm(Layer):
 
     Training mode normalises with the batch mean and (biased) variance and updates
     ``running_mean`` / ``running_var`` (unbiased) with ``momentum``; evaluation mode uses
-    the running statistics.
+    the running statistics. The NumPy lines of ``_forward`` / ``_backward`` are the math;
+    ``(N, C)`` features in training mode (one dtype throughout) run the same operations
+    fused into three and two passes (``bnncore.kernels.batchnorm``).
     """
 
     axes: tuple[int, ...] = (0,)
@@ -45,7 +47,15 @@ class _BatchNorm(Layer):
         """Broadcast a per-feature vector against x."""
         return v.reshape((1, -1) + (1,) * (len(self.axes) - 1))
 
+    def _fused(self, x) -> bool:
+        """Whether the fused kernels (``kernels.batchnorm``) apply: ``(N, C)`` input, one
+        dtype throughout."""
+        return (x.ndim == 2 and x.dtype == self.weight.data.dtype == self.bias.data.dtype
+                and x.dtype in (np.float32, np.float64))
+
     def _forward(self, x, training):
+        if training and self._fused(x):
+            return self._forward_fused(x)
         # The formulas of the class docstring, written with ``out=`` into the layer's
         # buffers (so a training step allocates nothing) and with the dtypes NumPy would
         # give the plain expressions; the comments give those expressions.
@@ -59,14 +69,7 @@ class _BatchNorm(Layer):
             xc = np.subtract(x, v(mean), out=self._scratch("xc", x.shape, x.dtype))
             sq = np.multiply(xc, xc, out=self._scratch("sq", x.shape, x.dtype))
             var = np.mean(sq, axis=ax, out=self._scratch("var", (c,), x.dtype))
-            m, tmp = self.momentum, self._scratch("stat", (c,), x.dtype)
-            self.running_mean *= (1 - m)     # (1 - m) * running_mean + m * mean
-            self.running_mean += np.multiply(m, mean, out=tmp)
-            np.multiply(m, var, out=tmp)     # (1 - m) * running_var + m * var * n / (n - 1)
-            tmp *= n
-            tmp /= n - 1
-            self.running_var *= (1 - m)
-            self.running_var += tmp
+            self._update_running(mean, var, n)
         else:
             xc = np.subtract(x, v(self.running_mean), out=self._scratch(
                 "xc", x.shape, np.result_type(x, self.running_mean)))
@@ -83,7 +86,46 @@ class _BatchNorm(Layer):
         self._xhat, self._inv_std, self._training = xhat, inv_std, training
         return y
 
+    def _forward_fused(self, x):
+        """Training forward of ``(N, C)`` features in three fused passes; the same
+        operations as the NumPy lines of ``_forward``."""
+        from ..kernels.batchnorm import batchnorm_forward
+
+        n, c = x.shape
+        if n < 2:
+            raise ValueError(f"x needs more than one value per channel in training mode, "
+                             f"got shape {x.shape}")
+        dt = x.dtype
+        mean, var, inv_std = (self._scratch(k, (c,), dt) for k in ("mean", "var", "inv_std"))
+        xc, xhat, y = (self._scratch(k, x.shape, dt) for k in ("xc", "xhat", "y"))
+        batchnorm_forward(x, self.weight.data, self.bias.data, dt.type(self.eps), mean, var,
+                          inv_std, xc, xhat, y)
+        self._update_running(mean, var, n)
+        self._xhat, self._inv_std, self._training = xhat, inv_std, True
+        return y
+
+    def _update_running(self, mean, var, n):
+        m, tmp = self.momentum, self._scratch("stat", mean.shape, mean.dtype)
+        self.running_mean *= (1 - m)     # (1 - m) * running_mean + m * mean
+        self.running_mean += np.multiply(m, mean, out=tmp)
+        np.multiply(m, var, out=tmp)     # (1 - m) * running_var + m * var * n / (n - 1)
+        tmp *= n
+        tmp /= n - 1
+        self.running_var *= (1 - m)
+        self.running_var += tmp
+
     def _backward(self, dy):
+        if self._training and self._fused(dy) and dy.dtype == self._xhat.dtype:
+            from ..kernels.batchnorm import batchnorm_backward
+
+            c = dy.shape[1]
+            dgamma, dbeta, scale = (self._scratch(k, (c,), dy.dtype)
+                                    for k in ("dgamma", "dbeta", "scale"))
+            dx = batchnorm_backward(dy, self._xhat, self.weight.data, self._inv_std, dgamma,
+                                    dbeta, scale, self._scratch("dx", dy.shape, dy.dtype))
+            self.weight.grad += dgamma
+            self.bias.grad += dbeta
+            return dx
         ax, v, xhat = self.axes, self._shape, self._xhat
         c = dy.shape[1]
         dt = np.result_type(dy, xhat)

@@ -37,10 +37,11 @@ def sign(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """
     if out is None:
         out = np.empty_like(x)
-    # x + 0.0 turns -0.0 into +0.0 (IEEE round-to-nearest), then copysign puts 1 on x's
-    # side: +1 for x >= 0, -1 for x < 0. Two passes, no bool temporary.
-    np.add(x, 0.0, out=out)
-    return np.copysign(1.0, out, out=out)
+    # (x >= 0) * 2 - 1, in place: the comparison writes 0.0 / 1.0 straight into out.
+    np.greater_equal(x, 0, out=out)
+    out *= 2
+    out -= 1
+    return out
 
 
 _IN_PLACE: dict[tuple[type, str], bool] = {}

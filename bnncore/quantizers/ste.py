@@ -110,11 +110,9 @@ class ClippedSTE(STE):
         return (np.abs(w) <= self.clip_value).astype(w.dtype)
 
     def _dB_into(self, w, out):
-        # 1[|w| <= c] without a bool temporary: heaviside(c - |w|, 1) is 1 where
-        # c - |w| >= 0, and a float difference is >= 0 exactly when |w| <= c.
+        # 1[|w| <= c]: the comparison writes 0.0 / 1.0 straight into out
         np.abs(w, out=out)
-        np.subtract(self.clip_value, out, out=out)
-        return np.heaviside(out, 1.0, out=out)
+        return np.less_equal(out, self.clip_value, out=out)
 
     def hyperparams(self) -> dict:
         return {"clip_value": self.clip_value}

@@ -114,3 +114,31 @@ def test_bad_input(layer, x, match):
 def test_bad_constructor(kwargs, match):
     with pytest.raises(ValueError, match=match):
         BatchNorm1d(**kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("n", "c"), [(2, 1), (7, 5), (64, 33), (512, 256)])
+def test_fused_1d_training_path_matches_the_numpy_formulas(dtype, n, c):
+    """BatchNorm1d's fused kernels give what the NumPy lines of the docstring give."""
+    g = np.random.default_rng(n + c)
+    bn = BatchNorm1d(c).astype(dtype)
+    bn.weight.data[:] = g.normal(size=c)
+    bn.bias.data[:] = g.normal(size=c)
+    x = (3 * g.normal(size=(n, c)) + 1).astype(dtype)
+    dy = g.normal(size=(n, c)).astype(dtype)
+    y = bn._forward(x, True).copy()
+    dx = bn._backward(dy).copy()
+    mean = x.mean(axis=0)
+    xc = x - mean
+    var = (xc * xc).mean(axis=0)
+    inv_std = 1.0 / np.sqrt(var + dtype(bn.eps))
+    xhat = xc * inv_std
+    gamma = bn.weight.data
+    tol = {"rtol": 2e-6, "atol": 2e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(y, gamma * xhat + bn.bias.data, **tol)
+    dgamma, dbeta = (dy * xhat).sum(axis=0), dy.sum(axis=0)
+    np.testing.assert_allclose(bn.weight.grad, dgamma, **tol)
+    np.testing.assert_allclose(bn.bias.grad, dbeta, **tol)
+    expected = gamma * inv_std * (dy - dbeta / n - xhat * (dgamma / n))
+    np.testing.assert_allclose(dx, expected, **tol)
+    assert y.dtype == dx.dtype == dtype
