@@ -205,7 +205,10 @@ def steps_per_second(step, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--seconds", type=float, default=2.0, help="timing budget per case")
+    parser.add_argument("--seconds", type=float, default=6.0,
+                        help="timing budget per library and batch size")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds per batch size (the best is kept)")
     parser.add_argument("--profile", action="store_true",
                         help="time each layer and phase in both libraries")
     args = parser.parse_args()
@@ -222,10 +225,17 @@ def main() -> None:
         print(f"torch {torch.__version__}")
     with threadpool_limits(limits=args.threads, user_api="blas"):
         for batch in (32, 128, 512):
-            ours = steps_per_second(bnncore_step(batch), args.seconds)
+            # Alternating rounds, the best of each kept: a burst of load from another
+            # tenant of the host then hits both libraries alike.
+            ours_step = bnncore_step(batch)
+            ref_step = torch_step(batch) if torch is not None else None
+            ours = ref = 0.0
+            for _ in range(args.rounds):
+                ours = max(ours, steps_per_second(ours_step, args.seconds / args.rounds))
+                if ref_step is not None:
+                    ref = max(ref, steps_per_second(ref_step, args.seconds / args.rounds))
             line = f"batch {batch:4d}: bnncore {ours:8.1f} steps/s"
-            if torch is not None:
-                ref = steps_per_second(torch_step(batch), args.seconds)
+            if ref_step is not None:
                 line += f"  pytorch {ref:8.1f} steps/s  bnncore/pytorch {ours / ref:5.2f}x"
             print(line, flush=True)
         if args.profile:

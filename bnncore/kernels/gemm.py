@@ -75,6 +75,7 @@ from ._tiles import SERIAL_WORK as SERIAL_WORK  # re-exported: tests and benchma
 from ._tiles import TILE_M, TILE_N, TILE_WORDS, _n_tiles, _store, _tile_origin, serial_is_faster
 from .bitpack import PackedBits, as_bits, pack_bool
 from .gemm_csa import bgemm_csa_words
+from .gemm_short import bgemm_short_words
 from .popcount import _ctpop64
 
 __all__ = ["bgemm", "binary_matmul", "jit_target", "pick_kernel"]
@@ -84,6 +85,9 @@ __all__ = ["bgemm", "binary_matmul", "jit_target", "pick_kernel"]
 # (measured crossovers: see the module docstring).
 CSA_MIN_WORDS = 8
 CSA_MIN_ROWS = 64
+# Rows shorter than CSA_MIN_WORDS words go to the column-vectorised kernel of gemm_short
+# (any ISA) when both operands have at least SHORT_MIN_ROWS rows.
+SHORT_MIN_ROWS = 128
 # LLVM CPU names whose default features include AVX-512 VPOPCNTDQ (used when NUMBA_CPU_NAME
 # names one of them and NUMBA_CPU_FEATURES does not say otherwise).
 _VPOPCNTDQ_CPUS = frozenset({
@@ -216,11 +220,14 @@ def pick_kernel(m: int, n: int, n_words: int, cpu_name: str | None = None,
     str
         ``"csa"`` (``gemm_csa``: carry-save adders, one popcount per 8 words) when the
         target has AVX2 but no AVX-512 VPOPCNTDQ, rows have at least ``CSA_MIN_WORDS``
-        words and both operands at least ``CSA_MIN_ROWS`` rows; else ``"direct"`` (this
-        module's kernel). With VPOPCNTDQ, ``vpopcntq`` is cheaper than the adders; with
-        shorter rows a row holds less than one adder group; with fewer rows the repacking
-        of an operand into panels, and the panels' 64-column granularity, cost more than
-        the adders save.
+        words and both operands at least ``CSA_MIN_ROWS`` rows; ``"short"``
+        (``gemm_short``: vectorised across columns) for rows under ``CSA_MIN_WORDS``
+        words and at least ``SHORT_MIN_ROWS`` rows in both operands, on any target; else
+        ``"direct"`` (this module's kernel). With VPOPCNTDQ, ``vpopcntq`` is cheaper than
+        the adders; with shorter rows a row holds less than one adder group, and the
+        direct kernel's horizontal sums cost more than its popcounts; with fewer rows the
+        repacking of an operand into panels, and the panels' 64-column granularity, cost
+        more than they save.
 
     Examples
     --------
@@ -230,13 +237,17 @@ def pick_kernel(m: int, n: int, n_words: int, cpu_name: str | None = None,
     'direct'
     >>> pick_kernel(1, 4096, 64, "znver3", "+avx2")
     'direct'
+    >>> pick_kernel(512, 256, 4, "znver4", "+avx2,+avx512f,+avx512vpopcntdq")
+    'short'
     """
     if cpu_name is None and features is None:
         cpu_name, features = jit_target()
     flags = set((features or "").split(","))
     vpopcntq = "+avx512vpopcntdq" in flags or (
         cpu_name in _VPOPCNTDQ_CPUS and "-avx512vpopcntdq" not in flags)
-    big = n_words >= CSA_MIN_WORDS and min(m, n) >= CSA_MIN_ROWS
+    if n_words < CSA_MIN_WORDS:
+        return "short" if min(m, n) >= SHORT_MIN_ROWS else "direct"
+    big = min(m, n) >= CSA_MIN_ROWS
     return "csa" if "+avx2" in flags and not vpopcntq and big else "direct"
 
 
@@ -244,11 +255,18 @@ def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int,
                 out: np.ndarray | None = None) -> np.ndarray:
     """``k - 2 * popcount(aw[i] ^ bw[j])`` for word arrays already in kernel form.
 
-    The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words` or
-    ``gemm_csa.bgemm_csa_words``. ``out`` as in :func:`bgemm_direct_words` (the CSA kernel
-    computes into a new array and copies).
+    The kernel is chosen by :func:`pick_kernel`: :func:`bgemm_direct_words`,
+    ``gemm_short.bgemm_short_words`` or ``gemm_csa.bgemm_csa_words``. ``out`` as in
+    :func:`bgemm_direct_words` (the CSA kernel computes into a new array and copies).
     """
-    if pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1]) == "csa":
+    kernel = pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1])
+    if kernel == "short":
+        if out is not None and (out.shape != (aw.shape[0], bw.shape[0])
+                                or not out.flags.c_contiguous):
+            raise ValueError(f"out must be a C-contiguous array of shape "
+                             f"{(aw.shape[0], bw.shape[0])}, got {out.shape}")
+        return bgemm_short_words(aw, bw, k, out)
+    if kernel == "csa":
         c = bgemm_csa_words(aw, bw, k)
         if out is None:
             return c

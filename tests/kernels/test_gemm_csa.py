@@ -106,7 +106,10 @@ AVX512 = "+avx2,+avx512f,+avx512vpopcntdq"
 @pytest.mark.parametrize(("m", "n", "n_words", "name", "features", "kernel"), [
     (1024, 1024, 64, "znver3", AVX2, "csa"),
     (gemm.CSA_MIN_ROWS, 4096, gemm.CSA_MIN_WORDS, "haswell", "+avx2", "csa"),
-    (1024, 1024, gemm.CSA_MIN_WORDS - 1, "znver3", AVX2, "direct"),  # under one group
+    (1024, 1024, gemm.CSA_MIN_WORDS - 1, "znver3", AVX2, "short"),  # under one group
+    (1024, 1024, 4, "znver4", AVX512, "short"),
+    (gemm.SHORT_MIN_ROWS - 1, 1024, 4, "znver4", AVX512, "direct"),
+    (1024, gemm.SHORT_MIN_ROWS - 1, 4, "znver3", AVX2, "direct"),
     (gemm.CSA_MIN_ROWS - 1, 1024, 64, "znver3", AVX2, "direct"),  # panels not repaid
     (1024, 1, 64, "znver3", AVX2, "direct"),
     (1024, 1024, 64, "znver4", AVX512, "direct"),  # vpopcntq beats the adders
@@ -129,10 +132,20 @@ def test_jit_target_follows_numba_config(monkeypatch):
     assert gemm.jit_target() == (None, get_host_cpu_features())
 
 
-def test_bgemm_words_dispatches_on_pick_kernel(monkeypatch):
-    aw = bw = np.zeros((2, 40), dtype=np.uint64)
-    monkeypatch.setattr(gemm, "bgemm_csa_words", lambda *args: "csa called")
-    monkeypatch.setattr(gemm, "pick_kernel", lambda m, n, n_words: "csa")
-    assert gemm.bgemm_words(aw, bw, 40 * 64) == "csa called"
-    monkeypatch.setattr(gemm, "pick_kernel", lambda m, n, n_words: "direct")
-    np.testing.assert_array_equal(gemm.bgemm_words(aw, bw, 40 * 64), np.full((2, 2), 2560))
+@pytest.mark.parametrize("features", [AVX2, AVX512])
+@pytest.mark.parametrize(("m", "n", "n_words"), [(200, 150, 40), (200, 150, 4), (5, 300, 4)])
+def test_bgemm_words_is_exact_whichever_kernel_it_picks(monkeypatch, features, m, n, n_words):
+    """Under both targets the dispatch reaches csa, short and direct; each result is exact.
+
+    (Only the choice follows the patched config: the kernels were compiled for the host
+    before it is patched, by the packing and the first call below.)"""
+    k = 64 * n_words - 3
+    a, b = pm1_array((m, k), seed=m), pm1_array((k, n), seed=n)
+    aw, bw = pack_bits(a).words, pack_bits(b, axis=0).words
+    expected = a.astype(np.int64) @ b
+    np.testing.assert_array_equal(gemm.bgemm_words(aw, bw, k), expected)
+    monkeypatch.setattr(numba.config, "CPU_NAME", "znver3")
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", features)
+    np.testing.assert_array_equal(gemm.bgemm_words(aw, bw, k), expected)
+    out = np.empty((m, n), np.float32)
+    np.testing.assert_array_equal(gemm.bgemm_words(aw, bw, k, out=out), expected)
