@@ -7,7 +7,9 @@ softmax cross-entropy, SGD with momentum. PyTorch's binarizers are written as cu
 threads. Prints steps per second and the ratio bnncore/pytorch for batch 32, 128, 512.
 bnncore runs the step as ``fit`` does (``GradientTrainer.train_step``: reused buffers, no
 gradient w.r.t. the data, the binary layer's forward on packed words); PyTorch's input
-does not require a gradient either. ``--profile`` adds, per batch size, the time of each
+does not require a gradient either. "packed/float product" is bnncore's step with the
+binary layer's packed training forward over the same step with ``packed_training=False``
+(the same numbers bit for bit). ``--profile`` adds, per batch size, the time of each
 layer's forward and backward, the loss and the optimizer in both libraries.
 
 Run: ``python benchmarks/bench_train_step.py [--threads N] [--seconds S] [--profile]``
@@ -227,14 +229,17 @@ def main() -> None:
         for batch in (32, 128, 512):
             # Alternating rounds, the best of each kept: a burst of load from another
             # tenant of the host then hits both libraries alike.
-            ours_step = bnncore_step(batch)
+            ours_step, float_step = bnncore_step(batch), bnncore_step(batch, packed=False)
             ref_step = torch_step(batch) if torch is not None else None
-            ours = ref = 0.0
+            ours = floats = ref = 0.0
+            budget = args.seconds / args.rounds
             for _ in range(args.rounds):
-                ours = max(ours, steps_per_second(ours_step, args.seconds / args.rounds))
+                ours = max(ours, steps_per_second(ours_step, budget))
+                floats = max(floats, steps_per_second(float_step, budget))
                 if ref_step is not None:
-                    ref = max(ref, steps_per_second(ref_step, args.seconds / args.rounds))
-            line = f"batch {batch:4d}: bnncore {ours:8.1f} steps/s"
+                    ref = max(ref, steps_per_second(ref_step, budget))
+            line = (f"batch {batch:4d}: bnncore {ours:8.1f} steps/s (packed/float product "
+                    f"{ours / floats:4.2f}x)")
             if ref_step is not None:
                 line += f"  pytorch {ref:8.1f} steps/s  bnncore/pytorch {ours / ref:5.2f}x"
             print(line, flush=True)

@@ -44,16 +44,17 @@ def sign(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-_IN_PLACE: dict[tuple[type, str], bool] = {}
+_IN_PLACE: dict[tuple[type, str, str], bool] = {}
 
 
-def _in_place(cls: type, plain: str) -> bool:
-    """Whether the class that gives ``cls`` its ``plain`` method also defines
-    ``plain + "_into"`` (see ``QuantizerPair._forward_into``)."""
-    key = (cls, plain)
+def _in_place(cls: type, plain: str, fast: str | None = None) -> bool:
+    """Whether the class that gives ``cls`` its ``plain`` method also defines ``fast``
+    (default ``plain + "_into"``; see ``QuantizerPair._forward_into``)."""
+    fast = fast or plain + "_into"
+    key = (cls, plain, fast)
     if key not in _IN_PLACE:
         owner = next(k for k in cls.__mro__ if plain in vars(k))
-        _IN_PLACE[key] = owner is not QuantizerPair and plain + "_into" in vars(owner)
+        _IN_PLACE[key] = owner is not QuantizerPair and fast in vars(owner)
     return _IN_PLACE[key]
 
 
@@ -242,6 +243,8 @@ class QuantizerPair:
         return out
 
     def _backward_out(self, w, g, out):
+        if _in_place(type(self), "_dB", "_backward_into"):
+            return self._backward_into(w, g, out)
         if _in_place(type(self), "_dB"):
             self._dB_into(w, out)
         else:
@@ -256,6 +259,9 @@ class QuantizerPair:
         raise NotImplementedError
 
     def _dB_into(self, w, out):
+        raise NotImplementedError
+
+    def _backward_into(self, w, g, out):     # g * B'(w) in one go, where a pair can
         raise NotImplementedError
 
     def _deploy_scale(self, w):

@@ -62,7 +62,9 @@ class STE(QuantizerPair):
         return sign(w)
 
     def _forward_into(self, w, out):
-        return sign(w, out=out)
+        from ..kernels.elementwise import sign_into
+
+        return out if sign_into(w, out) else sign(w, out=out)   # one pass where it can
 
     def _B(self, w):
         return w.copy()
@@ -72,6 +74,10 @@ class STE(QuantizerPair):
 
     def _dB_into(self, w, out):
         out.fill(1)
+        return out
+
+    def _backward_into(self, w, g, out):
+        np.copyto(out, g)        # g * 1
         return out
 
     def _prox(self, u):
@@ -113,6 +119,13 @@ class ClippedSTE(STE):
         # 1[|w| <= c]: the comparison writes 0.0 / 1.0 straight into out
         np.abs(w, out=out)
         return np.less_equal(out, self.clip_value, out=out)
+
+    def _backward_into(self, w, g, out):
+        from ..kernels.elementwise import clipped_grad_into
+
+        if not clipped_grad_into(w, g, self.clip_value, out):   # one pass where it can
+            np.multiply(g, self._dB_into(w, out), out=out)
+        return out
 
     def hyperparams(self) -> dict:
         return {"clip_value": self.clip_value}

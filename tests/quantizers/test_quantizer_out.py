@@ -71,3 +71,20 @@ def test_out_overlapping_an_input_is_refused():
         readonly = np.empty((2, 2))
         readonly.flags.writeable = False
         q.forward(w, out=readonly)
+
+
+@pytest.mark.parametrize("name", ["ste", "clipped_ste", "bnn", "approxsign"])
+@pytest.mark.parametrize("dtype", ["f4", "f8"])
+def test_one_pass_kernels_and_numpy_fallback_agree(name, dtype):
+    """C-contiguous arrays take the one-pass Numba loops, strided views the NumPy lines:
+    the same bits either way, -0.0 included."""
+    q = quantizers.get(name)
+    g = np.random.default_rng(7)
+    big = (1.5 * g.normal(size=(40, 30))).astype(dtype)
+    big[0, :4] = [0.0, -0.0, 1.0, -1.0]
+    grad_big = g.normal(size=big.shape).astype(dtype)
+    for w, grad in ((big, grad_big), (big[::2, ::3], grad_big[::2, ::3])):
+        expected_f = np.where(w >= 0, 1.0, -1.0).astype(dtype)
+        assert q.forward(w, out=np.empty_like(w)).tobytes() == expected_f.tobytes()
+        expected_b = (grad * q.dB(w)).tobytes()
+        assert q.backward(w, grad, out=np.empty_like(w)).tobytes() == expected_b
