@@ -5,9 +5,12 @@
 ``reference`` holds the plain NumPy versions the kernels are tested against.
 
 Modules: ``bitpack`` (packing), ``popcount``, ``gemm`` (``bgemm``, ``binary_matmul``),
-``gemm_csa`` (the carry-save-adder kernel ``bgemm`` uses on AVX2 CPUs), ``bconv``
-(``bconv2d``), ``scan`` (FSG's selective scan) and ``reference``. Importing this
-package compiles nothing; each kernel is compiled on its first call and cached on disk.
+``gemm_csa`` (the carry-save-adder kernel ``bgemm`` uses on AVX2 CPUs), ``gemm_short``
+(the column-vectorised kernel for rows of a few words), ``bconv`` (``bconv2d``), ``scan``
+(FSG's selective scan) and ``reference``. For training steps: ``rowpack`` (pack while
+checking ±1), ``batchnorm``, ``softmax`` and ``elementwise`` (fused loops of the layers'
+NumPy lines). Importing this package compiles nothing; each kernel is compiled on its
+first call and cached on disk.
 
 Examples
 --------
