@@ -73,9 +73,6 @@ class SoftmaxCrossEntropy(Loss):
     """Mean cross-entropy of ``softmax(outputs)``, computed with log-sum-exp.
 
     Gradient: ``(softmax(outputs) * sum(t) - t) / N`` (``softmax - onehot`` for labels).
-    ``_value_numpy`` is the computation line by line; float outputs and targets of one
-    dtype (every call from a model) run it fused, one row at a time
-    (``bnncore.kernels.softmax``), which agrees to rounding.
 
     Examples
     --------
@@ -88,14 +85,6 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def _value(self, outputs, t):
-        if outputs.dtype == t.dtype and outputs.dtype in (np.float32, np.float64):
-            from .kernels.softmax import softmax_cross_entropy  # the lines below, fused
-
-            grad = self._scratch("grad", outputs.shape, outputs.dtype)
-            return softmax_cross_entropy(outputs, t, grad), grad
-        return self._value_numpy(outputs, t)
-
-    def _value_numpy(self, outputs, t):
         # In reusable buffers; each step is the expression in its comment.
         n, dt = outputs.shape[0], np.result_type(outputs, t)
         col = self._scratch("col", (n, 1), outputs.dtype)

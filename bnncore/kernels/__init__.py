@@ -8,8 +8,8 @@ Modules: ``bitpack`` (packing), ``popcount``, ``gemm`` (``bgemm``, ``binary_matm
 ``gemm_csa`` (the carry-save-adder kernel ``bgemm`` uses on AVX2 CPUs), ``gemm_short``
 (the column-vectorised kernel for rows of a few words), ``bconv`` (``bconv2d``), ``scan``
 (FSG's selective scan) and ``reference``. For training steps: ``rowpack`` (pack while
-checking ±1), ``batchnorm``, ``softmax`` and ``elementwise`` (fused loops of the layers'
-NumPy lines). Importing this package compiles nothing; each kernel is compiled on its
+checking ±1), ``batchnorm`` and ``elementwise`` (fused loops of the layers' NumPy
+lines). Importing this package compiles nothing; each kernel is compiled on its
 first call and cached on disk.
 
 Examples

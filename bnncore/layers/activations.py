@@ -86,11 +86,15 @@ class Sign(Layer):
         q = self.quantizer
         if not training:
             return q.deploy(x)
+        if not x.flags.c_contiguous:   # e.g. a convolution's NCHW view: NumPy's layout
+            return q.forward(x)
         # forward(x, out=...) without re-checking x (checked where it entered the model)
         return q._forward_out(x, self._scratch("y", x.shape, x.dtype))
 
     def _backward(self, dy):
         x = self._x
+        dy = dy.astype(x.dtype, copy=False)
+        if not (x.flags.c_contiguous and dy.flags.c_contiguous):
+            return self.quantizer.backward(x, dy)
         # backward(x, dy, out=...), unchecked likewise
-        return self.quantizer._backward_out(x, dy.astype(x.dtype, copy=False),
-                                            self._scratch("dx", x.shape, x.dtype))
+        return self.quantizer._backward_out(x, dy, self._scratch("dx", x.shape, x.dtype))

@@ -84,8 +84,9 @@ class Dense(WeightLayer):
         if self.bias is not None:
             self.bias.grad += np.sum(dy, axis=0, out=self._scratch("db", dy.shape[1:],
                                                                     dy.dtype))
-        if scale is not None:
-            dy = np.multiply(dy, scale, out=self._scratch("dy_scaled", dy.shape, dy.dtype))
+        if scale is not None:   # dy * scale (a new array where dy is not C-ordered)
+            dy = (np.multiply(dy, scale, out=self._scratch("dy_scaled", dy.shape, dy.dtype))
+                  if dy.flags.c_contiguous else dy * scale)
         dw = self._scratch("dw", w.shape, np.result_type(dy, x))
         self._accumulate_weight_grad(np.matmul(dy.T, x, out=dw))
         return dy

@@ -15,8 +15,9 @@ class _BatchNorm(Layer):
     Training mode normalises with the batch mean and (biased) variance and updates
     ``running_mean`` / ``running_var`` (unbiased) with ``momentum``; evaluation mode uses
     the running statistics. The NumPy lines of ``_forward`` / ``_backward`` are the math;
-    ``(N, C)`` features in training mode (one dtype throughout) run the same operations
-    fused into three and two passes (``bnncore.kernels.batchnorm``).
+    C-ordered ``(N, C)`` features in training mode (one dtype throughout) run the same
+    operations fused into three and two passes in reused buffers
+    (``bnncore.kernels.batchnorm``), bit for bit the same numbers.
     """
 
     axes: tuple[int, ...] = (0,)
@@ -48,43 +49,36 @@ class _BatchNorm(Layer):
         return v.reshape((1, -1) + (1,) * (len(self.axes) - 1))
 
     def _fused(self, x) -> bool:
-        """Whether the fused kernels (``kernels.batchnorm``) apply: ``(N, C)`` input, one
-        dtype throughout."""
-        return (x.ndim == 2 and x.dtype == self.weight.data.dtype == self.bias.data.dtype
-                and x.dtype in (np.float32, np.float64))
+        """Whether the fused kernels (``kernels.batchnorm``) apply: C-ordered ``(N, C)``
+        input, one dtype throughout."""
+        return (x.ndim == 2 and x.flags.c_contiguous and x.dtype in (np.float32, np.float64)
+                and x.dtype == self.weight.data.dtype == self.bias.data.dtype)
 
     def _forward(self, x, training):
-        if training and self._fused(x):
+        self._was_fused = training and self._fused(x)
+        if self._was_fused:
             return self._forward_fused(x)
-        # The formulas of the class docstring, written with ``out=`` into the layer's
-        # buffers (so a training step allocates nothing) and with the dtypes NumPy would
-        # give the plain expressions; the comments give those expressions.
-        ax, v, c = self.axes, self._shape, x.shape[1]
+        ax = self.axes
         if training:
-            n = x.size // c
+            n = x.size // x.shape[1]
             if n < 2:
                 raise ValueError(f"x needs more than one value per channel in training mode, "
                                  f"got shape {x.shape}")
-            mean = np.mean(x, axis=ax, out=self._scratch("mean", (c,), x.dtype))
-            xc = np.subtract(x, v(mean), out=self._scratch("xc", x.shape, x.dtype))
-            sq = np.multiply(xc, xc, out=self._scratch("sq", x.shape, x.dtype))
-            var = np.mean(sq, axis=ax, out=self._scratch("var", (c,), x.dtype))
-            self._update_running(mean, var, n)
+            mean = x.mean(axis=ax)
+            xc = x - self._shape(mean)
+            var = (xc * xc).mean(axis=ax)
+            m = self.momentum
+            self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
+                self.running_mean.dtype)
+            self.running_var = ((1 - m) * self.running_var + m * var * n / (n - 1)).astype(
+                self.running_var.dtype)
         else:
-            xc = np.subtract(x, v(self.running_mean), out=self._scratch(
-                "xc", x.shape, np.result_type(x, self.running_mean)))
+            xc = x - self._shape(self.running_mean)
             var = self.running_var
-        inv_std = np.add(var, self.eps, out=self._scratch("inv_std", (c,), var.dtype))
-        np.sqrt(inv_std, out=inv_std)
-        np.divide(1.0, inv_std, out=inv_std)                      # 1 / sqrt(var + eps)
-        xhat = np.multiply(xc, v(inv_std), out=self._scratch(
-            "xhat", x.shape, np.result_type(xc, inv_std)))        # xc * inv_std
-        gamma, beta = self.weight.data, self.bias.data
-        y = np.multiply(v(gamma), xhat, out=self._scratch(
-            "y", x.shape, np.result_type(gamma, xhat, beta)))
-        y += v(beta)                                              # gamma * xhat + beta
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = xc * self._shape(inv_std)
         self._xhat, self._inv_std, self._training = xhat, inv_std, training
-        return y
+        return self._shape(self.weight.data) * xhat + self._shape(self.bias.data)
 
     def _forward_fused(self, x):
         """Training forward of ``(N, C)`` features in three fused passes; the same
@@ -115,39 +109,30 @@ class _BatchNorm(Layer):
         self.running_var += tmp
 
     def _backward(self, dy):
-        if self._training and self._fused(dy) and dy.dtype == self._xhat.dtype:
+        if self._was_fused and self._fused(dy):
             from ..kernels.batchnorm import batchnorm_backward
 
             c = dy.shape[1]
             dgamma, dbeta, scale = (self._scratch(k, (c,), dy.dtype)
                                     for k in ("dgamma", "dbeta", "scale"))
             dx = batchnorm_backward(dy, self._xhat, self.weight.data, self._inv_std, dgamma,
-                                    dbeta, scale, self._scratch("dx", dy.shape, dy.dtype))
+                                    dbeta, scale, self._scratch("means", (2, c), dy.dtype),
+                                    self._scratch("dx", dy.shape, dy.dtype))
             self.weight.grad += dgamma
             self.bias.grad += dbeta
             return dx
-        ax, v, xhat = self.axes, self._shape, self._xhat
-        c = dy.shape[1]
-        dt = np.result_type(dy, xhat)
-        tmp = np.multiply(dy, xhat, out=self._scratch("dy_xhat", dy.shape, dt))
-        dgamma = np.sum(tmp, axis=ax, out=self._scratch("dgamma", (c,), dt))
-        dbeta = np.sum(dy, axis=ax, out=self._scratch("dbeta", (c,), dy.dtype))
+        ax, xhat = self.axes, self._xhat
+        dgamma = (dy * xhat).sum(axis=ax)
+        dbeta = dy.sum(axis=ax)
         self.weight.grad += dgamma
         self.bias.grad += dbeta
-        scale = np.multiply(self.weight.data, self._inv_std, out=self._scratch(
-            "scale", (c,), np.result_type(self.weight.data, self._inv_std)))
-        dx = self._scratch("dx", dy.shape, np.result_type(dt, scale))
+        scale = self._shape(self.weight.data * self._inv_std)
         if not self._training:  # running statistics are constants
-            return np.multiply(dy, v(scale), out=dx)
+            return dy * scale
         # d/dx of gamma * (x - mean(x)) / std(x) + beta, with the batch reductions:
         # dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat))
-        n = dy.size // c
-        dbeta /= n                                                     # mean(dy)
-        dgamma /= n                                                    # mean(dy * xhat)
-        np.subtract(dy, v(dbeta), out=dx)
-        dx -= np.multiply(xhat, v(dgamma), out=tmp)
-        dx *= v(scale)
-        return dx
+        n = dy.size // dy.shape[1]
+        return scale * (dy - self._shape(dbeta / n) - xhat * self._shape(dgamma / n))
 
 
 class BatchNorm1d(_BatchNorm):
