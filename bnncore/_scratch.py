@@ -12,16 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 
+def reusable(store: dict, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    """``store[name]`` if it has ``shape`` and ``dtype``, else a new (uninitialised) array
+    put there."""
+    buf = store.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = store[name] = np.empty(shape, dtype)
+    return buf
+
+
 class Scratch:
     """Mixin: named work arrays kept in ``self._scratch_arrays``."""
 
     def _scratch(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """The reusable array ``name`` (uninitialised); new only when shape or dtype change."""
-        store = self.__dict__.setdefault("_scratch_arrays", {})
-        buf = store.get(name)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = store[name] = np.empty(shape, dtype)
-        return buf
+        return reusable(self.__dict__.setdefault("_scratch_arrays", {}), name, shape, dtype)
 
     def _scratch_list(self) -> list[np.ndarray]:
         """Every work array of this object (containers add their children's)."""

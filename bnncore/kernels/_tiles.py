@@ -1,15 +1,16 @@
-"""Tiling shared by the binary GEMM kernels (``gemm`` and ``gemm_csa``).
+"""Tiling shared by the binary GEMM kernels (``gemm``, ``gemm_csa`` and ``gemm_short``).
 
 The ``(M, N)`` output is cut into ``TILE_M x TILE_N`` tiles, numbered row-major; each
 tile is one task of a ``prange`` loop (or of a serial loop for small products, see
 :func:`serial_is_faster`). A task counts mismatches into a small per-tile array and then
 stores ``K - 2 * count`` (:func:`_store`). Words are taken ``TILE_WORDS`` at a time (cache
-blocking).
+blocking). :func:`out_array` checks (or makes) the output every entry point writes.
 """
 
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba import njit
 
 TILE_M = 32  # rows of a per task
@@ -54,3 +55,21 @@ def serial_is_faster(m: int, n: int, n_words: int) -> bool:
     """
     one_tile = m <= TILE_M and n <= TILE_N
     return one_tile or m * n * n_words < SERIAL_WORK or numba.get_num_threads() == 1
+
+
+def out_array(out: np.ndarray | None, m: int, n: int) -> np.ndarray:
+    """``out`` checked as a kernel's ``(m, n)`` output, or a new int32 array if None.
+
+    An ``out`` must be C-contiguous int32, float32 or float64 (the counts are exact as
+    floats while ``|K| <= 2**24`` for float32): a caller that needs floats, such as a
+    training forward, then neither allocates nor converts.
+    """
+    if out is None:
+        return np.empty((m, n), dtype=np.int32)
+    if (not isinstance(out, np.ndarray) or out.shape != (m, n)
+            or out.dtype not in (np.int32, np.float32, np.float64)
+            or not out.flags.c_contiguous):
+        raise ValueError(f"out must be a C-contiguous int32/float32/float64 array of shape "
+                         f"{(m, n)}, got {getattr(out, 'dtype', type(out).__name__)} "
+                         f"{getattr(out, 'shape', '')}")
+    return out

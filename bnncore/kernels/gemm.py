@@ -72,7 +72,16 @@ from numba.core.codegen import get_host_cpu_features
 
 from .._validation import check_array
 from ._tiles import SERIAL_WORK as SERIAL_WORK  # re-exported: tests and benchmarks read it
-from ._tiles import TILE_M, TILE_N, TILE_WORDS, _n_tiles, _store, _tile_origin, serial_is_faster
+from ._tiles import (
+    TILE_M,
+    TILE_N,
+    TILE_WORDS,
+    _n_tiles,
+    _store,
+    _tile_origin,
+    out_array,
+    serial_is_faster,
+)
 from .bitpack import PackedBits, as_bits, pack_bool
 from .gemm_csa import bgemm_csa_words
 from .gemm_short import bgemm_short_words
@@ -261,16 +270,12 @@ def bgemm_words(aw: np.ndarray, bw: np.ndarray, k: int,
     """
     kernel = pick_kernel(aw.shape[0], bw.shape[0], aw.shape[1])
     if kernel == "short":
-        if out is not None and (out.shape != (aw.shape[0], bw.shape[0])
-                                or not out.flags.c_contiguous):
-            raise ValueError(f"out must be a C-contiguous array of shape "
-                             f"{(aw.shape[0], bw.shape[0])}, got {out.shape}")
         return bgemm_short_words(aw, bw, k, out)
     if kernel == "csa":
         c = bgemm_csa_words(aw, bw, k)
         if out is None:
             return c
-        np.copyto(out, c)
+        np.copyto(out_array(out, *c.shape), c)
         return out
     return bgemm_direct_words(aw, bw, k, out)
 
@@ -279,18 +284,11 @@ def bgemm_direct_words(aw: np.ndarray, bw: np.ndarray, k: int,
                        out: np.ndarray | None = None) -> np.ndarray:
     """This module's kernel (one popcount per word pair), whatever the target.
 
-    ``out``, if given, is a C-contiguous ``(M, N)`` array of int32, float32 or float64 that
-    receives the products (as floats they are exact while ``|K| <= 2**24`` for float32),
-    so a caller that needs floats, such as a training forward, neither allocates nor
-    converts. Small products run on the calling thread (``_tiles.serial_is_faster``).
+    ``out``, if given, receives the products (``_tiles.out_array`` says what it may be).
+    Small products run on the calling thread (``_tiles.serial_is_faster``).
     """
     m, n = aw.shape[0], bw.shape[0]
-    if out is None:
-        out = np.empty((m, n), dtype=np.int32)
-    elif (out.shape != (m, n) or out.dtype not in (np.int32, np.float32, np.float64)
-          or not out.flags.c_contiguous):
-        raise ValueError(f"out must be a C-contiguous int32/float32/float64 array of shape "
-                         f"{(m, n)}, got {out.dtype} {out.shape}")
+    out = out_array(out, m, n)
     if serial_is_faster(m, n, aw.shape[1]):
         return _bgemm_serial(aw, bw, k, out)
     return _bgemm_parallel(aw, bw, k, out)

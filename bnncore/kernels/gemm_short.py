@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._tiles import TILE_M, TILE_N, _n_tiles, _tile_origin, serial_is_faster
+from ._tiles import TILE_M, TILE_N, _n_tiles, _tile_origin, out_array, serial_is_faster
 from .gemm_csa import panels
 from .popcount import _ctpop64
 
@@ -77,7 +77,7 @@ def bgemm_short_words(aw: np.ndarray, bw: np.ndarray, k: int,
     k : int
         Row length in bits.
     out : numpy.ndarray, optional
-        C-contiguous ``(M, N)`` int32 or float array to write into.
+        C-contiguous ``(M, N)`` int32, float32 or float64 array to write into.
 
     Returns
     -------
@@ -93,8 +93,7 @@ def bgemm_short_words(aw: np.ndarray, bw: np.ndarray, k: int,
     [[1, -3]]
     """
     m, n = aw.shape[0], bw.shape[0]
-    if out is None:
-        out = np.empty((m, n), dtype=np.int32)
+    out = out_array(out, m, n)
     bp = panels(bw)
     if serial_is_faster(m, n, aw.shape[1]):
         return _bgemm_short_serial(aw, bp, k, out)

@@ -67,11 +67,7 @@ class _BatchNorm(Layer):
             mean = x.mean(axis=ax)
             xc = x - self._shape(mean)
             var = (xc * xc).mean(axis=ax)
-            m = self.momentum
-            self.running_mean = ((1 - m) * self.running_mean + m * mean).astype(
-                self.running_mean.dtype)
-            self.running_var = ((1 - m) * self.running_var + m * var * n / (n - 1)).astype(
-                self.running_var.dtype)
+            self._update_running(mean, var, n)
         else:
             xc = x - self._shape(self.running_mean)
             var = self.running_var
@@ -99,6 +95,7 @@ class _BatchNorm(Layer):
         return y
 
     def _update_running(self, mean, var, n):
+        """Running statistics, in place; the comments give the expressions (unbiased var)."""
         m, tmp = self.momentum, self._scratch("stat", mean.shape, mean.dtype)
         self.running_mean *= (1 - m)     # (1 - m) * running_mean + m * mean
         self.running_mean += np.multiply(m, mean, out=tmp)

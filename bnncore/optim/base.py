@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from .._scratch import reusable
 from .._validation import check_finite, check_positive
 from ..params import Parameter
 
@@ -87,10 +88,7 @@ class Optimizer:
     def _work(state: dict, key: str, like: np.ndarray) -> np.ndarray:
         """A work array of ``like``'s shape and dtype kept in ``state`` across steps, so
         that updates allocate nothing (uninitialised; not part of the optimizer's state)."""
-        buf = state.get(key)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = state[key] = np.empty_like(like)
-        return buf
+        return reusable(state, key, like.shape, like.dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, n_params={len(self.params)})"

@@ -97,11 +97,9 @@ class QuantizerPair:
             raise TypeError(f"{self.name}.{method}: {arg} must be float32 or float64, "
                             f"got dtype {x.dtype}")
         if _validate_finite() and not all_finite(x):
-            bad = ~np.isfinite(x)
-            if bad.any():
-                i = int(np.flatnonzero(bad.ravel())[0])
-                raise ValueError(f"{self.name}.{method}: {arg} contains non-finite values "
-                                 f"(first at flat index {i}: {x.ravel()[i]})")
+            i = int(np.flatnonzero(~np.isfinite(x.ravel()))[0])
+            raise ValueError(f"{self.name}.{method}: {arg} contains non-finite values "
+                             f"(first at flat index {i}: {x.ravel()[i]})")
         return x
 
     @staticmethod
